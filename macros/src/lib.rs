@@ -1,0 +1,1 @@
+//! #[gorust::main], #[gorust::test] and friends (under construction)

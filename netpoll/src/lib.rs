@@ -1,0 +1,1 @@
+//! The netpoller (on polling), pollDesc, Async<T> and net types (under construction)

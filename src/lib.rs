@@ -1,0 +1,1 @@
+//! gorust: Go's runtime rebuilt for Rust's async ecosystem (under construction).

@@ -1,0 +1,1 @@
+//! Per-P four-ary timer heaps and the time API (under construction)
