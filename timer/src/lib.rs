@@ -1,1 +1,32 @@
-//! Per-P four-ary timer heaps and the time API (under construction)
+//! gorust-timer: per-P four-ary timer heaps and the time API (`gorust::time`).
+//!
+//! Go keeps one timer heap per P (`runtime/time.go`): a timer goes to the heap of the P it was
+//! created on, stopping it only marks it deleted, resetting it only marks it modified, and the
+//! scheduler runs due timers at every `schedule` and in `findrunnable`; an idle M sleeps until
+//! the earliest deadline of any P. This crate is that design for Rust futures:
+//!
+//! - [`sleep`], [`sleep_until`] ([`Sleep`]): tokio's shapes, nanosecond deadlines.
+//!
+//! The executor drives the heaps through the `#[doc(hidden)]` [`driver`] module; outside a
+//! gorust runtime (under tokio, on a plain thread) timers go to one shared fallback thread, so
+//! the whole API works on any executor.
+//!
+//! Inner picture: `clock.rs` (deadlines as nanosecond ticks), `heap.rs` (the four-ary heap
+//! algorithms), `entry.rs` (one timer, Go's `timer`, with its state bits), `timers.rs` (one
+//! heap, Go's `timers`: add, clean, adjust, run), `driver.rs` (the executor seam),
+//! `fallback.rs` (the shared driver thread), then one file per user-facing type.
+
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod clock;
+#[doc(hidden)]
+pub mod driver;
+mod entry;
+mod fallback;
+mod heap;
+mod loom;
+mod sleep;
+mod timers;
+
+pub use sleep::{Sleep, sleep, sleep_until};
+pub use std::time::{Duration, Instant};

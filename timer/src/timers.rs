@@ -1,0 +1,405 @@
+//! One P's timer heap (Go's `timers`): a four-ary min-heap of entries behind the P's own lock,
+//! with lock-free summaries (`len`, `zombies`, `min_when_heap`, `min_when_modified`) so the
+//! scheduler can ask "is anything due?" without locking.
+//!
+//! Mirrors `runtime/time.go: timers, timers.addHeap, timers.cleanHead, timers.adjust,
+//! timers.wakeTime, timers.check, timers.run, timer.updateHeap, timer.unlockAndRun,
+//! timers.take, updateMinWhenHeap, updateMinWhenModified`.
+//!
+//! Invariants:
+//! - Lock order: `slots` before any entry lock (see `entry.rs`).
+//! - `wake_time() = min(min_when_heap, min_when_modified)` is never later than the earliest
+//!   live deadline in the heap (stale-early is allowed, stale-late is not). `min_when_heap` is
+//!   `slots[0].when` after every locked section; `min_when_modified` is a lower bound on the
+//!   deadline of every `MODIFIED` entry; `adjust` folds it into `min_when_heap` *before*
+//!   clearing it.
+//! - `zombies` counts entries with `ZOMBIE` set (changed under the entry lock); `len` mirrors
+//!   `slots.len()`. When zombies exceed a quarter of the heap it is compacted (on add, on the
+//!   stop that crosses the line if the lock is free, and after running timers).
+//! - No waker is woken and no `WakeDriver` is called with `slots` locked.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
+use std::task::Waker;
+
+use crate::clock::{self, NONE};
+use crate::driver::WakeDriver;
+use crate::entry::{CALLBACK, Entry, FIRED, HEAPED, MODIFIED, ZOMBIE};
+use crate::heap::{self, Slot};
+use crate::loom::{AtomicU32, AtomicU64, Mutex};
+
+/// Below this many zombies a heap is not compacted eagerly (the head cleanup handles them).
+pub(crate) const COMPACT_MIN: u32 = 64;
+
+/// Wakers collected under the lock and woken after it is released, per batch (tokio uses 32).
+const WAKE_BATCH: usize = 32;
+
+/// The heap proper; shared (`Arc`) by its `Timers` handle and by every entry it holds.
+pub(crate) struct Heap {
+    slots: Mutex<Vec<Slot<Arc<Entry>>>>,
+    len: AtomicU32,
+    zombies: AtomicU32,
+    min_when_heap: AtomicU64,
+    min_when_modified: AtomicU64,
+    wake: Arc<dyn WakeDriver>,
+}
+
+impl std::fmt::Debug for Heap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Heap")
+            .field("len", &self.len.load(SeqCst))
+            .field("zombies", &self.zombies.load(SeqCst))
+            .field("wake_time", &self.wake_time())
+            .finish()
+    }
+}
+
+/// What the head of the heap needs (Go's `updateHeap` and `run` decisions).
+enum Head {
+    /// The head is a zombie: pop it.
+    Delete,
+    /// The head was modified: re-key it and sift down.
+    Rekey(u64),
+    /// The head is not due yet.
+    NotYet,
+    /// The head fired: pop it and wake this waker.
+    Fire(Option<Waker>),
+}
+
+impl Heap {
+    /// An empty heap that pokes `wake` when its earliest deadline moves earlier.
+    pub(crate) fn new(wake: Arc<dyn WakeDriver>) -> Self {
+        Heap {
+            slots: Mutex::new(Vec::new()),
+            len: AtomicU32::new(0),
+            zombies: AtomicU32::new(0),
+            min_when_heap: AtomicU64::new(NONE),
+            min_when_modified: AtomicU64::new(NONE),
+            wake,
+        }
+    }
+
+    fn lock(&self) -> crate::loom::MutexGuard<'_, Vec<Slot<Arc<Entry>>>> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The earliest deadline that may be due, or `NONE` (Go's `wakeTime`); never late.
+    #[inline]
+    pub(crate) fn wake_time(&self) -> u64 {
+        let modified = self.min_when_modified.load(SeqCst);
+        let heap = self.min_when_heap.load(SeqCst);
+        heap.min(modified)
+    }
+
+    /// Entries in the heap, zombies included.
+    #[inline]
+    pub(crate) fn len(&self) -> u32 {
+        self.len.load(SeqCst)
+    }
+
+    /// Counts one more zombie; returns the new count. Called under the entry lock.
+    #[inline]
+    pub(crate) fn add_zombie(&self) -> u32 {
+        self.zombies.fetch_add(1, SeqCst) + 1
+    }
+
+    /// Counts one zombie less (a stopped timer was reset). Called under the entry lock.
+    #[inline]
+    pub(crate) fn sub_zombie(&self) {
+        self.zombies.fetch_sub(1, SeqCst);
+    }
+
+    /// Lowers `min_when_modified` to `when` (Go's `updateMinWhenModified`).
+    pub(crate) fn lower_min_when_modified(&self, when: u64) {
+        let mut cur = self.min_when_modified.load(SeqCst);
+        while when < cur {
+            match self
+                .min_when_modified
+                .compare_exchange_weak(cur, when, SeqCst, SeqCst)
+            {
+                Ok(_) => return,
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// Tells the driver that this heap's earliest deadline is now `when` (Go's `wakeNetPoller`).
+    pub(crate) fn notify_earlier(&self, when: u64) {
+        if let Some(t) = clock::from_tick(when) {
+            self.wake.timer_earlier(t);
+        }
+    }
+
+    fn publish(&self, slots: &[Slot<Arc<Entry>>]) {
+        self.min_when_heap
+            .store(slots.first().map_or(NONE, |s| s.when), SeqCst);
+        self.len.store(slots.len() as u32, SeqCst);
+    }
+
+    /// Creates an entry already in this heap (the first poll of a `Sleep`, `after_func`, ...).
+    ///
+    /// The entry is not shared yet, so it is built with `HEAPED` set and needs no entry lock.
+    pub(crate) fn push_new(
+        self: &Arc<Self>,
+        when: u64,
+        waker: Waker,
+        callback: bool,
+    ) -> Arc<Entry> {
+        let bits = HEAPED | if callback { CALLBACK } else { 0 };
+        let entry = Arc::new(Entry::new(when, bits, Some(waker), Some(self.clone())));
+        let before;
+        {
+            let mut slots = self.lock();
+            self.clean_head(&mut slots);
+            self.compact_if_needed(&mut slots);
+            before = self.wake_time();
+            heap::push(
+                &mut slots,
+                Slot {
+                    when,
+                    item: entry.clone(),
+                },
+            );
+            self.publish(&slots);
+        }
+        if when < before {
+            self.notify_earlier(when);
+        }
+        entry
+    }
+
+    /// Adds an armed entry that is in no heap (Go's `maybeAdd`); a no-op if that changed.
+    pub(crate) fn maybe_add(self: &Arc<Self>, entry: &Arc<Entry>) {
+        let mut when = NONE;
+        let before;
+        {
+            let mut slots = self.lock();
+            self.clean_head(&mut slots);
+            self.compact_if_needed(&mut slots);
+            before = self.wake_time();
+            let mut g = entry.lock();
+            let w = g.fields().when;
+            if g.bits & (HEAPED | FIRED) == 0 && w != NONE {
+                g.bits |= HEAPED;
+                g.fields().ts = Some(self.clone());
+                when = w;
+                drop(g);
+                heap::push(
+                    &mut slots,
+                    Slot {
+                        when,
+                        item: entry.clone(),
+                    },
+                );
+                self.publish(&slots);
+            }
+        }
+        if when != NONE && when < before {
+            self.notify_earlier(when);
+        }
+    }
+
+    /// Removes zombies from the tail and fixes a zombie or modified head (Go's `cleanHead`).
+    fn clean_head(&self, slots: &mut Vec<Slot<Arc<Entry>>>) {
+        loop {
+            let Some(tail) = slots.last() else { return };
+            if tail.item.peek() & ZOMBIE != 0 {
+                let mut g = tail.item.lock();
+                if g.bits & ZOMBIE != 0 {
+                    g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
+                    let ts = g.fields().ts.take();
+                    self.zombies.fetch_sub(1, SeqCst);
+                    drop(g);
+                    drop(ts);
+                    slots.pop();
+                    continue;
+                }
+            }
+            if slots[0].item.peek() & (MODIFIED | ZOMBIE) == 0 {
+                return;
+            }
+            match self.head(slots, None) {
+                Head::Delete => {
+                    heap::pop_min(slots);
+                }
+                Head::Rekey(when) => {
+                    slots[0].when = when;
+                    heap::sift_down(slots, 0);
+                }
+                Head::NotYet | Head::Fire(_) => return,
+            }
+        }
+    }
+
+    /// Decides what the head needs, updating its state under its lock (Go's `updateHeap`,
+    /// plus `run`'s due check and `unlockAndRun`'s state change when `now` is given).
+    fn head(&self, slots: &[Slot<Arc<Entry>>], now: Option<u64>) -> Head {
+        let mut g = slots[0].item.lock();
+        if g.bits & ZOMBIE != 0 {
+            g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
+            let ts = g.fields().ts.take();
+            self.zombies.fetch_sub(1, SeqCst);
+            drop(g);
+            drop(ts);
+            return Head::Delete;
+        }
+        if g.bits & MODIFIED != 0 {
+            g.bits &= !MODIFIED;
+            return Head::Rekey(g.fields().when);
+        }
+        let when = g.fields().when;
+        match now {
+            Some(now) if when <= now => {
+                g.bits &= !HEAPED;
+                if g.bits & CALLBACK != 0 {
+                    g.fields().when = NONE;
+                } else {
+                    g.bits |= FIRED;
+                }
+                let ts = g.fields().ts.take();
+                let waker = g.fields().waker.take();
+                drop(g);
+                drop(ts);
+                Head::Fire(waker)
+            }
+            _ => Head::NotYet,
+        }
+    }
+
+    /// Drops zombies and re-keys modified entries, then re-heapifies (Go's `adjust`). Runs
+    /// only when a modified entry may be due (`min_when_modified <= now`) or when `force`d.
+    fn adjust(&self, slots: &mut Vec<Slot<Arc<Entry>>>, now: u64, force: bool) {
+        let first = self.min_when_modified.load(SeqCst);
+        if !force && (first == NONE || first > now) {
+            return;
+        }
+        // Fold the modified bound into min_when_heap before clearing it, so wake_time never
+        // goes late while the scan runs; a modify racing with the scan either sees the cleared
+        // bound and lowers it again, or published its MODIFIED bit before we look.
+        self.min_when_heap.store(self.wake_time(), SeqCst);
+        self.min_when_modified.store(NONE, SeqCst);
+        let mut changed = false;
+        let mut i = 0;
+        while i < slots.len() {
+            if slots[i].item.peek() & (MODIFIED | ZOMBIE) == 0 {
+                i += 1;
+                continue;
+            }
+            let mut g = slots[i].item.lock();
+            if g.bits & ZOMBIE != 0 {
+                g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
+                let ts = g.fields().ts.take();
+                self.zombies.fetch_sub(1, SeqCst);
+                drop(g);
+                drop(ts);
+                slots.swap_remove(i);
+                changed = true;
+                continue;
+            }
+            if g.bits & MODIFIED != 0 {
+                g.bits &= !MODIFIED;
+                let when = g.fields().when;
+                drop(g);
+                slots[i].when = when;
+                changed = true;
+            }
+            i += 1;
+        }
+        if changed {
+            heap::init(slots);
+        }
+        self.publish(slots);
+    }
+
+    /// Compacts when zombies exceed a quarter of the heap (Go's forced `adjust` in `check`).
+    fn compact_if_needed(&self, slots: &mut Vec<Slot<Arc<Entry>>>) {
+        let zombies = self.zombies.load(SeqCst);
+        if zombies >= COMPACT_MIN && zombies as usize > slots.len() / 4 {
+            self.adjust(slots, 0, true);
+        }
+    }
+
+    /// Compacts if the heap lock is free (called by the stop that made zombies cross 1/4).
+    pub(crate) fn try_compact(&self) {
+        if let Ok(mut slots) = self.slots.try_lock() {
+            self.compact_if_needed(&mut slots);
+        }
+    }
+
+    /// Runs every timer due at `now` (Go's `check` + `run`); returns how many fired.
+    pub(crate) fn run(&self, now: u64) -> usize {
+        if self.wake_time() > now {
+            return 0;
+        }
+        let mut fired = 0;
+        loop {
+            let mut batch: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
+            let mut n = 0;
+            let mut full = false;
+            {
+                let mut slots = self.lock();
+                self.adjust(&mut slots, now, false);
+                while !slots.is_empty() {
+                    match self.head(&slots, Some(now)) {
+                        Head::Delete => {
+                            heap::pop_min(&mut slots);
+                        }
+                        Head::Rekey(when) => {
+                            slots[0].when = when;
+                            heap::sift_down(&mut slots, 0);
+                        }
+                        Head::NotYet => break,
+                        Head::Fire(waker) => {
+                            heap::pop_min(&mut slots);
+                            fired += 1;
+                            if let Some(w) = waker {
+                                batch[n] = Some(w);
+                                n += 1;
+                                if n == WAKE_BATCH {
+                                    full = true;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                if !full {
+                    self.compact_if_needed(&mut slots);
+                }
+                self.publish(&slots);
+            }
+            for w in batch.iter_mut().take(n) {
+                if let Some(w) = w.take() {
+                    w.wake();
+                }
+            }
+            if !full {
+                return fired;
+            }
+        }
+    }
+
+    /// Empties the heap, returning the entries that are still armed (Go's `timers.take`, used
+    /// when a P's heap is dropped: its live timers move to another heap).
+    pub(crate) fn take_all(&self) -> Vec<Arc<Entry>> {
+        let slots = std::mem::take(&mut *self.lock());
+        let mut live = Vec::new();
+        for slot in slots {
+            let mut g = slot.item.lock();
+            let was_zombie = g.bits & ZOMBIE != 0;
+            g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
+            let ts = g.fields().ts.take();
+            let armed = g.fields().when != NONE;
+            drop(g);
+            drop(ts);
+            if was_zombie {
+                self.zombies.fetch_sub(1, SeqCst);
+            } else if armed {
+                live.push(slot.item);
+            }
+        }
+        self.publish(&[]);
+        self.min_when_modified.store(NONE, SeqCst);
+        live
+    }
+}
