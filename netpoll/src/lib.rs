@@ -1,1 +1,23 @@
-//! The netpoller (on polling), pollDesc, Async<T> and net types (under construction)
+//! gorust-netpoll: the netpoller (Go's `runtime/netpoll.go` on the `polling` crate), the
+//! per-source poll descriptor, [`io::Async`] for any file descriptor, and the `net` types with
+//! tokio's names.
+//!
+//! Picture: one [`driver::Reactor`] per runtime owns an epoll instance (through `polling`) and
+//! a slab of poll descriptors. Every socket registers once, edge-triggered, readable and
+//! writable (Go's `netpollopen`). Operations try the syscall first; on `EWOULDBLOCK` they
+//! clear the cached readiness (unless an event raced in) and park the task's waker in the
+//! descriptor. The executor's idle M polls the reactor (`findrunnable`), which sets readiness
+//! and wakes the parked tasks. With no gorust runtime on the thread, a fallback reactor
+//! driven by its own thread does the same, so everything here runs under tokio or
+//! `futures::executor` too.
+//!
+//! Modules: [`driver`] (the executor seam), [`io`] (`Async<T>`), [`net`] (TCP, UDP, Unix).
+
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub mod driver;
+pub mod io;
+pub mod net;
+mod poll_desc;
+mod source;
+mod sys;

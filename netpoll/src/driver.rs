@@ -1,0 +1,495 @@
+//! The runtime's poller (Go's `runtime/netpoll.go`: `netpollinit`, `netpollopen`,
+//! `netpollclose`, `netpoll(delay)`, `netpollBreak`, `netpollAnyWaiters`) and the seam the
+//! executor drives.
+//!
+//! One [`Reactor`] per runtime. The executor calls [`enter`] on each M (and on the `block_on`
+//! thread) so sources created there register with its reactor; it polls without blocking in
+//! `findrunnable` when [`Reactor::has_waiters`], and one idle M blocks in [`Reactor::poll`]
+//! with the earliest timer deadline as timeout; new work or an earlier timer breaks it out with
+//! [`Reactor::notify`]. Where no reactor is entered (a tokio worker, a plain thread), sources
+//! register with a shared fallback reactor driven by its own lazily started thread, so every
+//! type in this crate works on any executor.
+//!
+//! Invariants:
+//! - Only one thread is inside the OS wait at a time (the `gate` try-lock, Go's
+//!   `sched.lastpoll` swap); a concurrent caller gets `Ok(0)` at once.
+//! - An event's key is `generation << INDEX_BITS | slab index`; an event whose generation does
+//!   not match the descriptor now in that slot (a stale event for a reused slot) wakes nobody.
+//! - `notify` is coalesced (`notify_pending`, Go's `netpollWakeSig`). A non-blocking poll
+//!   never consumes it, so a notify that arrives before the blocking poll is not lost: the
+//!   blocking poll sees the flag and returns at once.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::os::fd::{BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::task::Waker;
+use std::time::Duration;
+
+use polling::{Event, PollMode};
+use slab::Slab;
+
+use crate::poll_desc::{PollDesc, READABLE, WRITABLE};
+use crate::sys::{EventBuf, OsPoller, RawEvent, WAKE_KEY};
+
+/// Bits of a poller key that hold the slab index.
+#[cfg(target_pointer_width = "64")]
+const INDEX_BITS: u32 = 32;
+#[cfg(not(target_pointer_width = "64"))]
+const INDEX_BITS: u32 = 20;
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+/// Generations wrap below the WAKE_KEY range.
+const GEN_MASK: usize = (usize::MAX >> INDEX_BITS) >> 1;
+
+/// What the thread inside `poll` owns.
+struct PollScratch {
+    events: EventBuf,
+    ready: Vec<(Arc<PollDesc>, usize)>,
+    wakers: Vec<Waker>,
+}
+
+/// The runtime's poller (Go's netpoll): one per runtime. `Send + Sync`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use gorust_netpoll::driver::Reactor;
+///
+/// let reactor = Reactor::new()?;
+/// // Nothing is registered, nobody waits: a non-blocking poll wakes nobody.
+/// assert!(!reactor.has_waiters());
+/// assert_eq!(reactor.poll(Some(Duration::ZERO))?, 0);
+/// // A notify breaks the next blocking poll out at once.
+/// reactor.notify()?;
+/// assert_eq!(reactor.poll(None)?, 0);
+/// # std::io::Result::Ok(())
+/// ```
+pub struct Reactor {
+    os: OsPoller,
+    /// Registered sources, indexed by the low bits of their key.
+    sources: Mutex<Slab<Arc<PollDesc>>>,
+    /// The next generation to stamp on a registration.
+    next_gen: AtomicUsize,
+    /// Wakers currently stored in any descriptor (Go's `netpollWaiters`).
+    waiters: AtomicUsize,
+    /// A notify not yet consumed by a blocking poll (Go's `netpollWakeSig`).
+    notify_pending: AtomicBool,
+    /// The right to wait, and the buffers that go with it.
+    gate: Mutex<PollScratch>,
+    /// Set by `shutdown`: new registrations fail.
+    shut: AtomicBool,
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reactor")
+            .field("waiters", &self.waiters.load(Ordering::Relaxed))
+            .field(
+                "notify_pending",
+                &self.notify_pending.load(Ordering::Relaxed),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reactor {
+    /// Creates a poller (an epoll instance and a wake-up eventfd on Linux).
+    ///
+    /// # Errors
+    ///
+    /// Whatever the OS says when it cannot create them (`EMFILE`, `ENOMEM`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let reactor = gorust_netpoll::driver::Reactor::new()?;
+    /// assert!(!reactor.has_waiters());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new() -> io::Result<Arc<Reactor>> {
+        Ok(Arc::new(Reactor {
+            os: OsPoller::new()?,
+            sources: Mutex::new(Slab::new()),
+            next_gen: AtomicUsize::new(1),
+            waiters: AtomicUsize::new(0),
+            notify_pending: AtomicBool::new(false),
+            gate: Mutex::new(PollScratch {
+                events: EventBuf::new(),
+                ready: Vec::with_capacity(crate::sys::BATCH),
+                wakers: Vec::with_capacity(crate::sys::BATCH),
+            }),
+            shut: AtomicBool::new(false),
+        }))
+    }
+
+    /// Waits at most `timeout` (None = until notified or an event) for I/O readiness, wakes
+    /// the wakers of every ready source, and returns how many wakers it woke.
+    /// `Some(Duration::ZERO)` polls without blocking.
+    ///
+    /// Only one thread may be inside `poll` at a time (the executor guarantees it, Go's
+    /// `lastpoll` swap); a second concurrent caller gets `Ok(0)` at once. Timeouts keep
+    /// nanosecond precision on Linux (no rounding up to 1 ms).
+    ///
+    /// # Errors
+    ///
+    /// An error from the OS wait other than `EINTR` (which returns `Ok(0)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let reactor = gorust_netpoll::driver::Reactor::new()?;
+    /// let t = Instant::now();
+    /// assert_eq!(reactor.poll(Some(Duration::from_micros(300)))?, 0);
+    /// assert!(t.elapsed() >= Duration::from_micros(300));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll(&self, timeout: Option<Duration>) -> io::Result<usize> {
+        let Ok(mut scratch) = self.gate.try_lock() else {
+            return Ok(0);
+        };
+        let scratch = &mut *scratch;
+        let blocking = timeout != Some(Duration::ZERO);
+        let mut timeout = timeout;
+        if blocking && self.notify_pending.swap(false, Ordering::AcqRel) {
+            // A notify arrived before we got here: do not sleep (it is not lost).
+            timeout = Some(Duration::ZERO);
+        }
+        let mut saw_wake = false;
+        {
+            let sources = &self.sources;
+            let ready = &mut scratch.ready;
+            let mut guard = None;
+            self.os.wait(&mut scratch.events, timeout, |ev: RawEvent| {
+                if ev.key == WAKE_KEY {
+                    saw_wake = true;
+                    return;
+                }
+                let slab = guard
+                    .get_or_insert_with(|| sources.lock().unwrap_or_else(PoisonError::into_inner));
+                if let Some(pd) = slab.get(ev.key & INDEX_MASK)
+                    && pd.key == ev.key
+                {
+                    let bits = if ev.readable { READABLE } else { 0 }
+                        | if ev.writable { WRITABLE } else { 0 };
+                    if bits != 0 {
+                        ready.push((pd.clone(), bits));
+                    }
+                }
+            })?;
+        }
+        if blocking {
+            // Consume the notification that woke us (or raced with our return).
+            self.notify_pending.store(false, Ordering::Release);
+            if saw_wake {
+                self.os.drain_wake();
+            }
+        }
+        let mut woken = 0;
+        for (pd, bits) in scratch.ready.drain(..) {
+            woken += pd.set_readiness(bits, &mut scratch.wakers, &self.waiters);
+        }
+        for w in scratch.wakers.drain(..) {
+            w.wake();
+        }
+        Ok(woken)
+    }
+
+    /// Breaks a blocked [`poll`](Reactor::poll) out (Go's `netpollBreak`). Coalesced; a notify
+    /// that arrives before the poll is not lost: the next blocking poll returns at once.
+    ///
+    /// # Errors
+    ///
+    /// An error writing the wake-up fd (practically never).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let reactor = gorust_netpoll::driver::Reactor::new()?;
+    /// let r2 = reactor.clone();
+    /// let t = std::thread::spawn(move || r2.poll(None));
+    /// std::thread::sleep(Duration::from_millis(20));
+    /// reactor.notify()?;
+    /// assert_eq!(t.join().unwrap()?, 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn notify(&self) -> io::Result<()> {
+        if !self.notify_pending.swap(true, Ordering::AcqRel) {
+            self.os.wake()?;
+        }
+        Ok(())
+    }
+
+    /// True when some task waits on I/O (Go's `netpollAnyWaiters`): the executor polls only
+    /// then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let reactor = gorust_netpoll::driver::Reactor::new()?;
+    /// assert!(!reactor.has_waiters());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn has_waiters(&self) -> bool {
+        self.waiters.load(Ordering::SeqCst) != 0
+    }
+
+    /// How many sources are registered (diagnostics; the goroutine dump and tests use it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let reactor = gorust_netpoll::driver::Reactor::new()?;
+    /// assert_eq!(reactor.sources(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn sources(&self) -> usize {
+        self.sources
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Shuts the reactor down (the runtime is being dropped): every registered source is
+    /// closed and its waiters woken; their operations fail with an error, and new
+    /// registrations fail. Returns how many wakers it woke.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let reactor = gorust_netpoll::driver::Reactor::new()?;
+    /// assert_eq!(reactor.shutdown(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn shutdown(&self) -> usize {
+        self.shut.store(true, Ordering::SeqCst);
+        let pds: Vec<Arc<PollDesc>> = self
+            .sources
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(_, pd)| pd.clone())
+            .collect();
+        let mut wakers = Vec::new();
+        let mut n = 0;
+        for pd in pds {
+            n += pd.close(&mut wakers, &self.waiters);
+        }
+        wakers.into_iter().for_each(Waker::wake);
+        n
+    }
+
+    /// Registers `fd` (edge-triggered, readable and writable, once: Go's `netpollopen`).
+    pub(crate) fn register(&self, fd: RawFd) -> io::Result<Arc<PollDesc>> {
+        if self.shut.load(Ordering::SeqCst) {
+            return Err(io::Error::other(
+                "the gorust runtime's reactor has shut down",
+            ));
+        }
+        let gen_ = self.next_gen.fetch_add(1, Ordering::Relaxed) & GEN_MASK;
+        let gen_ = if gen_ == 0 { 1 } else { gen_ };
+        let pd = {
+            let mut slab = self.sources.lock().unwrap_or_else(PoisonError::into_inner);
+            let entry = slab.vacant_entry();
+            let idx = entry.key();
+            if idx > INDEX_MASK {
+                return Err(io::Error::other("too many registered I/O sources"));
+            }
+            let pd = Arc::new(PollDesc::new(gen_ << INDEX_BITS | idx));
+            entry.insert(pd.clone());
+            pd
+        };
+        // SAFETY: the caller keeps `fd` open until `deregister` has deleted it from the
+        // poller (every owner deregisters in Drop before closing the fd).
+        let added = unsafe {
+            self.os
+                .poller
+                .add_with_mode(fd, Event::all(pd.key), PollMode::Edge)
+        };
+        if let Err(e) = added {
+            self.remove(&pd);
+            return Err(e);
+        }
+        Ok(pd)
+    }
+
+    /// Deletes `fd` from the poller, frees the slot, and wakes the descriptor's waiters with an
+    /// error (Go's `netpollclose` + `netpollunblock` on close).
+    pub(crate) fn deregister(&self, fd: BorrowedFd<'_>, pd: &Arc<PollDesc>) -> io::Result<()> {
+        let res = self.os.poller.delete(fd);
+        self.remove(pd);
+        let mut wakers = Vec::new();
+        pd.close(&mut wakers, &self.waiters);
+        wakers.into_iter().for_each(Waker::wake);
+        res
+    }
+
+    fn remove(&self, pd: &Arc<PollDesc>) {
+        let mut slab = self.sources.lock().unwrap_or_else(PoisonError::into_inner);
+        let idx = pd.key & INDEX_MASK;
+        if slab.get(idx).is_some_and(|p| Arc::ptr_eq(p, pd)) {
+            slab.remove(idx);
+        }
+    }
+
+    /// The waiter counter descriptors update.
+    pub(crate) fn waiter_count(&self) -> &AtomicUsize {
+        &self.waiters
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Reactor>>> = const { RefCell::new(None) };
+}
+
+/// Makes `reactor` the one new sources register with on this thread (the executor calls this
+/// on each M and on the `block_on` thread); [`exit`] undoes it.
+///
+/// # Examples
+///
+/// ```
+/// use gorust_netpoll::driver;
+/// let reactor = driver::Reactor::new()?;
+/// driver::enter(reactor.clone());
+/// let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let a = gorust_netpoll::io::Async::new(l)?; // registers with `reactor`
+/// assert_eq!(reactor.sources(), 1);
+/// drop(a);
+/// assert_eq!(reactor.sources(), 0);
+/// driver::exit();
+/// # std::io::Result::Ok(())
+/// ```
+pub fn enter(reactor: Arc<Reactor>) {
+    CURRENT.with(|c| *c.borrow_mut() = Some(reactor));
+}
+
+/// Undoes [`enter`]: sources created on this thread go to the fallback reactor again.
+///
+/// # Examples
+///
+/// ```
+/// gorust_netpoll::driver::exit(); // harmless when nothing was entered
+/// ```
+pub fn exit() {
+    CURRENT.with(|c| *c.borrow_mut() = None);
+}
+
+/// The reactor new sources on this thread register with: the entered one, else the fallback.
+///
+/// # Errors
+///
+/// When the fallback reactor cannot be created (the process is out of file descriptors).
+///
+/// # Examples
+///
+/// ```
+/// let r = gorust_netpoll::driver::current()?;
+/// let again = gorust_netpoll::driver::current()?;
+/// assert!(std::sync::Arc::ptr_eq(&r, &again)); // the shared fallback
+/// # std::io::Result::Ok(())
+/// ```
+pub fn current() -> io::Result<Arc<Reactor>> {
+    if let Some(r) = CURRENT.with(|c| c.borrow().clone()) {
+        return Ok(r);
+    }
+    fallback()
+}
+
+static FALLBACK: OnceLock<Arc<Reactor>> = OnceLock::new();
+static FALLBACK_INIT: Mutex<()> = Mutex::new(());
+
+/// The shared fallback reactor, with its driver thread started on first use (async-io's
+/// "async-io" thread, but blocking in the poller rather than backing off).
+fn fallback() -> io::Result<Arc<Reactor>> {
+    if let Some(r) = FALLBACK.get() {
+        return Ok(r.clone());
+    }
+    let _g = FALLBACK_INIT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(r) = FALLBACK.get() {
+        return Ok(r.clone());
+    }
+    let r = Reactor::new()?;
+    let driver = r.clone();
+    std::thread::Builder::new()
+        .name("gorust-netpoll".into())
+        .spawn(move || {
+            loop {
+                if let Err(e) = driver.poll(None) {
+                    // Never spin on a persistent error.
+                    eprintln!("gorust-netpoll: fallback poller error: {e}");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        })?;
+    let _ = FALLBACK.set(r.clone());
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn early_notify_survives_a_nonblocking_poll() {
+        let r = Reactor::new().unwrap();
+        r.notify().unwrap();
+        // A non-blocking poll sees the eventfd edge but must not consume the notify.
+        assert_eq!(r.poll(Some(Duration::ZERO)).unwrap(), 0);
+        let t = Instant::now();
+        r.poll(Some(Duration::from_secs(5))).unwrap();
+        assert!(t.elapsed() < Duration::from_secs(1), "notify was lost");
+        // Consumed now: the next poll sleeps its timeout.
+        let t = Instant::now();
+        r.poll(Some(Duration::from_millis(30))).unwrap();
+        assert!(t.elapsed() >= Duration::from_millis(29));
+    }
+
+    #[test]
+    fn concurrent_poller_returns_at_once() {
+        let r = Reactor::new().unwrap();
+        let r2 = r.clone();
+        let t = std::thread::spawn(move || r2.poll(None));
+        std::thread::sleep(Duration::from_millis(30));
+        let start = Instant::now();
+        assert_eq!(r.poll(None).unwrap(), 0);
+        assert!(start.elapsed() < Duration::from_millis(20));
+        r.notify().unwrap();
+        t.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn sub_millisecond_timeout_is_not_rounded_up() {
+        let r = Reactor::new().unwrap();
+        let mut lat = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            r.poll(Some(Duration::from_micros(100))).unwrap();
+            lat.push(t.elapsed());
+        }
+        lat.sort();
+        let median = lat[lat.len() / 2];
+        assert!(median >= Duration::from_micros(100));
+        assert!(
+            median < Duration::from_micros(900),
+            "median {median:?}: rounded to 1 ms?"
+        );
+    }
+
+    #[test]
+    fn stale_event_for_a_reused_slot_wakes_nobody() {
+        let r = Reactor::new().unwrap();
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let pd1 = r.register(std::os::fd::AsRawFd::as_raw_fd(&a)).unwrap();
+        let old_key = pd1.key;
+        r.deregister(std::os::fd::AsFd::as_fd(&a), &pd1).unwrap();
+        let pd2 = r.register(std::os::fd::AsRawFd::as_raw_fd(&a)).unwrap();
+        assert_eq!(old_key & INDEX_MASK, pd2.key & INDEX_MASK, "slot reused");
+        assert_ne!(old_key, pd2.key, "generation differs");
+        r.deregister(std::os::fd::AsFd::as_fd(&a), &pd2).unwrap();
+    }
+}
