@@ -223,7 +223,8 @@ impl Entry {
     /// A heaped entry keeps its slot and is marked modified (its key is fixed lazily by the
     /// heap's owner, even if that is another P); the heap's wake time is lowered and its driver
     /// woken when the new deadline is its earliest. An entry in no heap is added to the current
-    /// thread's heap now when `add_now` is set or a waiter is registered, else on its next poll.
+    /// thread's heap (the fallback heap for a callback) now when `add_now` is set or a waiter
+    /// is registered, else on its next poll.
     pub(crate) fn modify(
         self: &Arc<Self>,
         when: u64,
@@ -260,10 +261,17 @@ impl Entry {
         } else {
             add = add_now || g.fields().waker.is_some();
         }
+        let callback = g.bits & CALLBACK != 0;
         drop(g);
         drop(old);
         if add {
-            Heap::maybe_add(&crate::driver::current_heap(), self);
+            // Callbacks (`after_func`) always live on the fallback driver, which runs them.
+            let heap = if callback {
+                crate::fallback::heap()
+            } else {
+                crate::driver::current_heap()
+            };
+            Heap::maybe_add(&heap, self);
         }
         if let Some(ts) = wake {
             ts.notify_earlier(when);

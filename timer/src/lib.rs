@@ -6,6 +6,15 @@
 //! the earliest deadline of any P. This crate is that design for Rust futures:
 //!
 //! - [`sleep`], [`sleep_until`] ([`Sleep`]): tokio's shapes, nanosecond deadlines.
+//! - [`timeout`], [`timeout_at`] ([`Timeout`], [`error::Elapsed`]): a deadline on any future.
+//! - [`interval`], [`interval_at`] ([`Interval`], [`MissedTickBehavior`]): periodic ticks,
+//!   the first one immediate, missed ticks handled as tokio's (selectable).
+//! - [`Timer`]: Go's `time.Timer` with `stop() -> bool` and `reset(d) -> bool` (Go 1.23
+//!   semantics), awaited in place of a receive from `t.C`.
+//! - [`after_func`] ([`AfterFunc`]): Go's `time.AfterFunc`, run on the timer thread.
+//!
+//! Extreme inputs are defined: `Duration::ZERO` and instants in the past complete at the first
+//! poll, `Duration::MAX` sleeps about 30 years; nothing panics or overflows.
 //!
 //! The executor drives the heaps through the `#[doc(hidden)]` [`driver`] module; outside a
 //! gorust runtime (under tokio, on a plain thread) timers go to one shared fallback thread, so
@@ -18,15 +27,24 @@
 
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod after;
 mod clock;
 #[doc(hidden)]
 pub mod driver;
 mod entry;
 mod fallback;
 mod heap;
+mod interval;
 mod loom;
 mod sleep;
+mod timeout;
+mod timer;
 mod timers;
+
+pub use after::{AfterFunc, after_func};
+pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
+pub use timeout::{Timeout, error, timeout, timeout_at};
+pub use timer::Timer;
 
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use std::time::{Duration, Instant};

@@ -1,0 +1,137 @@
+//! `after_func`: run a function once a duration has passed (Go's `time.AfterFunc`).
+//!
+//! Mirrors `time/sleep.go: AfterFunc` and `goFunc`. Go runs `f` in a new goroutine; this crate
+//! cannot spawn on the executor (it does not depend on it), so `f` runs on the shared fallback
+//! timer thread, where every `after_func` timer lives. `f` should therefore be short (send on
+//! a channel, cancel a context, spawn a task); long work must be spawned, or it delays the
+//! other callbacks and the fallback timers.
+//!
+//! Invariants: the entry is a `CALLBACK` entry (firing consumes it: `when` becomes `NONE`), so
+//! `stop` returns `true` exactly when it prevented a run of `f`. A panic in `f` is caught and
+//! does not stop the driver thread (the panic message is printed by the panic hook).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+use std::task::{Wake, Waker};
+use std::time::{Duration, Instant};
+
+use crate::clock;
+use crate::entry::Entry;
+
+/// The waker of an `after_func` entry: waking it runs `f`.
+struct Func {
+    f: Mutex<Box<dyn FnMut() + Send>>,
+}
+
+impl Wake for Func {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut f = self.f.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = catch_unwind(AssertUnwindSafe(|| (*f)()));
+    }
+}
+
+/// Runs `f` on the timer thread once `d` has passed (Go's `time.AfterFunc`).
+///
+/// `f` runs on gorust-timer's shared driver thread, not in a task: keep it short and spawn
+/// anything long. `Duration::ZERO` runs it promptly; `Duration::MAX` practically never.
+/// Dropping the returned handle does not cancel the call (as in Go); call
+/// [`AfterFunc::stop`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+/// let (tx, rx) = mpsc::channel();
+/// let _h = gorust_timer::after_func(Duration::from_millis(1), move || tx.send(42).unwrap());
+/// assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(42));
+/// ```
+///
+/// # Panics
+///
+/// Panics if the operating system refuses to start the driver thread (first use only). A
+/// panic inside `f` is caught; it does not reach the caller or stop other timers.
+pub fn after_func<F>(d: Duration, f: F) -> AfterFunc
+where
+    F: FnMut() + Send + 'static,
+{
+    let waker = Waker::from(Arc::new(Func {
+        f: Mutex::new(Box::new(f)),
+    }));
+    let when = clock::to_tick(clock::deadline_after(d));
+    let entry = crate::fallback::heap().push_new(when, waker.clone(), true);
+    AfterFunc { entry, waker }
+}
+
+/// The handle of an [`after_func`] call: stop it or run it again later.
+///
+/// # Examples
+///
+/// ```
+/// let h = gorust_timer::after_func(std::time::Duration::from_secs(60), || unreachable!());
+/// assert!(h.stop());
+/// ```
+pub struct AfterFunc {
+    entry: Arc<Entry>,
+    waker: Waker,
+}
+
+impl std::fmt::Debug for AfterFunc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AfterFunc").finish_non_exhaustive()
+    }
+}
+
+impl AfterFunc {
+    /// Cancels the call (Go's `Timer.Stop`): `true` if this prevented `f` from running,
+    /// `false` if `f` already started or the call was already stopped. It does not wait for a
+    /// running `f` to finish.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = gorust_timer::after_func(std::time::Duration::from_secs(60), || ());
+    /// assert!(h.stop());
+    /// assert!(!h.stop());
+    /// ```
+    pub fn stop(&self) -> bool {
+        self.entry.stop(true)
+    }
+
+    /// Schedules `f` to run after `d` (Go's `Timer.Reset` on an `AfterFunc` timer): returns
+    /// `true` if that moved a pending call, `false` if it schedules a new run (`f` had run or
+    /// the call was stopped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// let (tx, rx) = mpsc::channel();
+    /// let h = gorust_timer::after_func(Duration::from_secs(60), move || tx.send(()).unwrap());
+    /// assert!(h.reset(Duration::from_millis(1)));
+    /// rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    /// assert!(!h.reset(Duration::ZERO)); // runs f a second time
+    /// rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    /// ```
+    pub fn reset(&self, d: Duration) -> bool {
+        self.reset_at(clock::deadline_after(d))
+    }
+
+    /// Schedules `f` to run at `deadline`; see [`reset`](AfterFunc::reset).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = gorust_timer::after_func(std::time::Duration::from_secs(60), || ());
+    /// assert!(h.reset_at(std::time::Instant::now() + std::time::Duration::from_secs(30)));
+    /// ```
+    pub fn reset_at(&self, deadline: Instant) -> bool {
+        self.entry
+            .modify(clock::to_tick(deadline), Some(&self.waker), true)
+    }
+}
