@@ -1,0 +1,442 @@
+//! The scheduler's shared state: the Ps, the global run queue, the idle-P and idle-M lists,
+//! and the operations on them that any M may call (Go's `schedt` and `runtime/proc.go:
+//! globrunqput, globrunqget, pidleget, pidleput, wakep, startm, stopm`).
+//!
+//! ```text
+//! Shared
+//!   ps[0..procs]        P: runq (runnext + 256-slot ring), schedtick, status
+//!   sched: Mutex        global runq (VecDeque), idle Ps (pidle), idle Ms (midle)
+//!   runqsize            atomic mirror of the global runq length (lock-free emptiness check)
+//!   idle                nmspinning / npidle / needspinning (see idle.rs)
+//!   driver              where one idle M blocks until the earliest timer (see driver.rs)
+//!   registry            live tasks (see registry.rs)
+//!   blocking            the spawn_blocking pool (see blocking.rs)
+//! ```
+//!
+//! Lock order: `sched` before a `Parker`'s lock; nothing else is taken under `sched`.
+//! The global queue and the idle-P list share the lock on purpose: an M that releases its P
+//! re-checks the global queue under the same lock a submitter pushes under, so a push either
+//! happens before the re-check (and is seen) or after the P is on the idle list (and the
+//! submitter's `wakep` sees an idle P). That closes the lost-wakeup window for global work.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+
+use crate::blocking::BlockingPool;
+use crate::driver::Driver;
+use crate::idle::Idle;
+use crate::park::{Grant, Parker};
+use crate::registry::Registry;
+use crate::runq::{RUNQ_CAP, RunQueue};
+use crate::task::{Id, Runnable};
+
+/// A P is on the idle list.
+pub(crate) const P_IDLE: u8 = 0;
+/// A P is held by an M.
+pub(crate) const P_RUNNING: u8 = 1;
+
+/// Every this many ticks a P takes one task from the global queue before its own (Go's 61).
+pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 61;
+
+/// A processor: the resources an M needs to run Go code (here: tasks).
+pub(crate) struct P {
+    pub(crate) runq: RunQueue<Runnable>,
+    /// Incremented for every task started with a fresh time slice (not for runnext
+    /// successors). Written by the owner, read by sysmon.
+    pub(crate) schedtick: AtomicU32,
+    pub(crate) status: AtomicU8,
+    /// This P's timer heap (Go's `pp.timers`).
+    pub(crate) timers: Arc<gorust_timer::driver::Timers>,
+}
+
+/// Runtime configuration fixed at build time.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) thread_name: String,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) max_blocking_threads: usize,
+    pub(crate) blocking_keep_alive: std::time::Duration,
+}
+
+/// Counters for metrics and tests.
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub(crate) spawned: AtomicU64,
+    pub(crate) steals: AtomicU64,
+    pub(crate) parks: AtomicU64,
+    pub(crate) threads_started: AtomicU64,
+}
+
+struct Sched {
+    runq: VecDeque<Runnable>,
+    pidle: Vec<usize>,
+    midle: Vec<Arc<Parker>>,
+}
+
+/// The state all Ms of one runtime share.
+pub(crate) struct Shared {
+    pub(crate) procs: usize,
+    pub(crate) ps: Box<[P]>,
+    sched: Mutex<Sched>,
+    runqsize: AtomicUsize,
+    pub(crate) idle: Idle,
+    shutdown: AtomicBool,
+    pub(crate) registry: Registry,
+    pub(crate) blocking: BlockingPool,
+    pub(crate) driver: Driver,
+    threads: Mutex<Vec<thread::JoinHandle<()>>>,
+    pub(crate) stats: Stats,
+    pub(crate) config: Config,
+    steal_order: RandomOrder,
+}
+
+static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Shared {
+    pub(crate) fn new(procs: usize, config: Config) -> Arc<Shared> {
+        Arc::new_cyclic(|weak: &std::sync::Weak<Shared>| {
+            let driver = Driver::new();
+            let wake: Arc<dyn gorust_timer::driver::WakeDriver> =
+                Arc::new(crate::driver::TimerWake(weak.clone()));
+            let ps: Box<[P]> = (0..procs)
+                .map(|_| P {
+                    runq: RunQueue::new(),
+                    schedtick: AtomicU32::new(0),
+                    status: AtomicU8::new(P_IDLE),
+                    timers: Arc::new(gorust_timer::driver::Timers::new(wake.clone())),
+                })
+                .collect();
+            let idle = Idle::new(procs);
+            for _ in 0..procs {
+                idle.p_idled();
+            }
+            Shared {
+                procs,
+                ps,
+                // P0 last, so it is handed out first (Go's main runs on P0).
+                sched: Mutex::new(Sched {
+                    runq: VecDeque::new(),
+                    pidle: (0..procs).rev().collect(),
+                    midle: Vec::new(),
+                }),
+                runqsize: AtomicUsize::new(0),
+                idle,
+                shutdown: AtomicBool::new(false),
+                registry: Registry::new(),
+                blocking: BlockingPool::new(
+                    config.max_blocking_threads,
+                    config.blocking_keep_alive,
+                ),
+                driver,
+                threads: Mutex::new(Vec::new()),
+                stats: Stats::default(),
+                steal_order: RandomOrder::new(procs),
+                config,
+            }
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Sched> {
+        // The scheduler never panics while holding the lock; recover the data if a panic in a
+        // foreign Drop (run while dropping a Runnable elsewhere) ever poisoned it.
+        self.sched.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn next_task_id(&self) -> Id {
+        let n = NEXT_TASK_ID.fetch_add(1, Relaxed);
+        Id(std::num::NonZeroU64::new(n).expect("task id counter overflowed u64"))
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Relaxed)
+    }
+
+    // ----- global run queue (Go's sched.runq) -------------------------------------------
+
+    /// Length of the global queue (a snapshot).
+    pub(crate) fn global_len(&self) -> usize {
+        self.runqsize.load(Acquire)
+    }
+
+    /// Puts a task woken from outside any M on the global queue and wakes an idle M.
+    pub(crate) fn inject(self: &Arc<Self>, r: Runnable) {
+        {
+            let mut g = self.lock();
+            g.runq.push_back(r);
+            self.runqsize.store(g.runq.len(), Release);
+        }
+        self.wakep();
+    }
+
+    /// Puts a batch (a ring overflow) on the global queue in one lock and wakes an idle M.
+    pub(crate) fn inject_batch(self: &Arc<Self>, batch: Vec<Runnable>) {
+        {
+            let mut g = self.lock();
+            g.runq.extend(batch);
+            self.runqsize.store(g.runq.len(), Release);
+        }
+        self.wakep();
+    }
+
+    /// Takes one task from the global queue (the every-61-ticks fairness path).
+    pub(crate) fn global_get_one(&self) -> Option<Runnable> {
+        if self.global_len() == 0 {
+            return None;
+        }
+        let mut g = self.lock();
+        let r = g.runq.pop_front();
+        self.runqsize.store(g.runq.len(), Release);
+        r
+    }
+
+    /// Takes a batch from the global queue for P `p`: one to run, the rest into its (empty)
+    /// ring. The batch is `min(len, len/procs + 1, RUNQ_CAP/2)`, so one P cannot hoard it.
+    /// Go's `globrunqgetbatch`.
+    pub(crate) fn global_get_batch(&self, p: usize) -> Option<Runnable> {
+        if self.global_len() == 0 {
+            return None;
+        }
+        let mut g = self.lock();
+        self.take_batch_locked(&mut g, p)
+    }
+
+    fn take_batch_locked(&self, g: &mut Sched, p: usize) -> Option<Runnable> {
+        let len = g.runq.len();
+        let n = len.min(len / self.procs + 1).min(RUNQ_CAP / 2);
+        let first = g.runq.pop_front();
+        if n > 1 {
+            let rest: Vec<Runnable> = g.runq.drain(..n - 1).collect();
+            let back = self.ps[p].runq.push_batch(rest.into_iter());
+            for r in back.into_iter().rev() {
+                g.runq.push_front(r);
+            }
+        }
+        self.runqsize.store(g.runq.len(), Release);
+        first
+    }
+
+    /// Removes everything from the global queue (shutdown).
+    pub(crate) fn drain_global(&self) -> Vec<Runnable> {
+        let mut g = self.lock();
+        let out: Vec<Runnable> = g.runq.drain(..).collect();
+        self.runqsize.store(0, Release);
+        out
+    }
+
+    // ----- idle Ps ------------------------------------------------------------------------
+
+    /// Takes an idle P, if any (Go's `pidleget`).
+    pub(crate) fn pidleget(&self) -> Option<usize> {
+        if self.idle.idle_ps() == 0 {
+            return None;
+        }
+        let mut g = self.lock();
+        self.pidleget_locked(&mut g)
+    }
+
+    fn pidleget_locked(&self, g: &mut Sched) -> Option<usize> {
+        let p = g.pidle.pop()?;
+        self.idle.p_taken();
+        self.ps[p].status.store(P_RUNNING, Release);
+        Some(p)
+    }
+
+    /// An M with nothing to run gives up P `p`, unless the global queue has work (returned
+    /// to run, P kept) or a spinner is wanted (`Err(())`: keep the P and spin).
+    /// The global re-check happens under the same lock as pushes (see the module doc).
+    pub(crate) fn release_p(
+        &self,
+        p: usize,
+        spinning: bool,
+    ) -> Result<Option<Runnable>, NeedSpinning> {
+        let mut g = self.lock();
+        if !g.runq.is_empty() {
+            return Ok(Some(
+                self.take_batch_locked(&mut g, p)
+                    .expect("non-empty global queue"),
+            ));
+        }
+        if !spinning && self.idle.take_need_spinning() {
+            return Err(NeedSpinning);
+        }
+        self.ps[p].status.store(P_IDLE, Release);
+        g.pidle.push(p);
+        self.idle.p_idled();
+        Ok(None)
+    }
+
+    /// Puts P `p` back on the idle list without any checks (shutdown, failed thread start).
+    pub(crate) fn pidleput(&self, p: usize) {
+        let mut g = self.lock();
+        self.ps[p].status.store(P_IDLE, Release);
+        g.pidle.push(p);
+        self.idle.p_idled();
+    }
+
+    // ----- waking and parking Ms ----------------------------------------------------------
+
+    /// Makes sure some M will look for the work just published: if a P is idle and nobody is
+    /// spinning, start a spinning M on it (Go's `wakep`). Called after every submit that
+    /// added stealable work.
+    pub(crate) fn wakep(self: &Arc<Self>) {
+        if !self.idle.claim_spinner() {
+            return;
+        }
+        // We hold the spinning token: find a P for it.
+        let p = {
+            let mut g = self.lock();
+            let p = self.pidleget_locked(&mut g);
+            if p.is_none() {
+                self.idle.set_need_spinning();
+            }
+            p
+        };
+        match p {
+            Some(p) => self.startm(p, true),
+            None => {
+                self.idle.stop_spinning();
+            }
+        }
+    }
+
+    /// Runs P `p` on an idle M, or on a new thread (Go's `startm`).
+    pub(crate) fn startm(self: &Arc<Self>, p: usize, spinning: bool) {
+        let m = {
+            let mut g = self.lock();
+            if self.is_shutdown() {
+                drop(g);
+                self.undo_start(p, spinning);
+                return;
+            }
+            g.midle.pop()
+        };
+        let grant = Grant { p, spinning };
+        match m {
+            Some(m) => m.grant(grant),
+            None => self.new_m(grant),
+        }
+    }
+
+    fn undo_start(&self, p: usize, spinning: bool) {
+        self.pidleput(p);
+        if spinning {
+            self.idle.stop_spinning();
+        }
+    }
+
+    /// Starts a new M (OS thread) that begins by running `grant`.
+    fn new_m(self: &Arc<Self>, grant: Grant) {
+        let shared = self.clone();
+        let mut b = thread::Builder::new().name(self.config.thread_name.clone());
+        if let Some(s) = self.config.stack_size {
+            b = b.stack_size(s);
+        }
+        let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        if self.is_shutdown() {
+            drop(threads);
+            self.undo_start(grant.p, grant.spinning);
+            return;
+        }
+        match b.spawn(move || crate::worker::m_main(shared, grant)) {
+            Ok(h) => {
+                self.stats.threads_started.fetch_add(1, Relaxed);
+                threads.retain(|h| !h.is_finished());
+                threads.push(h);
+            }
+            Err(_) => {
+                // Out of threads: the P goes back; the work stays queued for the running Ms.
+                drop(threads);
+                self.undo_start(grant.p, grant.spinning);
+            }
+        }
+    }
+
+    /// Parks the calling M (holding no P) until it is granted one, or `None` at shutdown
+    /// (Go's `stopm`).
+    pub(crate) fn stopm(&self, parker: &Arc<Parker>) -> Option<Grant> {
+        {
+            let mut g = self.lock();
+            if self.is_shutdown() {
+                return None;
+            }
+            g.midle.push(parker.clone());
+        }
+        self.stats.parks.fetch_add(1, Relaxed);
+        parker.park()
+    }
+
+    /// The order a thief visits the other Ps in, starting from a random point.
+    pub(crate) fn steal_order(&self, seed: u32) -> impl Iterator<Item = usize> + '_ {
+        self.steal_order.start(seed)
+    }
+
+    // ----- shutdown -----------------------------------------------------------------------
+
+    /// Stops every M and returns their threads to join. After this no M runs tasks.
+    pub(crate) fn begin_shutdown(&self) -> Vec<thread::JoinHandle<()>> {
+        self.shutdown.store(true, SeqCst);
+        let ms: Vec<Arc<Parker>> = self.lock().midle.drain(..).collect();
+        for m in ms {
+            m.shutdown();
+        }
+        self.driver.unpark();
+        std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// `release_p` found that a spinner is wanted: the M keeps its P and spins.
+#[derive(Debug)]
+pub(crate) struct NeedSpinning;
+
+/// Visits `0..n` in a pseudo-random order without allocating: start anywhere, step by a
+/// number coprime with `n` (Go's `randomOrder`).
+struct RandomOrder {
+    n: usize,
+    coprimes: Vec<usize>,
+}
+
+impl RandomOrder {
+    fn new(n: usize) -> Self {
+        fn gcd(mut a: usize, mut b: usize) -> usize {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        }
+        RandomOrder {
+            n,
+            coprimes: (1..=n).filter(|&i| gcd(i, n) == 1).collect(),
+        }
+    }
+
+    fn start(&self, seed: u32) -> impl Iterator<Item = usize> + '_ {
+        let r = seed as usize;
+        let mut pos = r % self.n;
+        let inc = self.coprimes[(r / self.n) % self.coprimes.len()];
+        (0..self.n).map(move |_| {
+            let cur = pos;
+            pos = (pos + inc) % self.n;
+            cur
+        })
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::RandomOrder;
+
+    #[test]
+    fn random_order_visits_each_once() {
+        for n in 1..20 {
+            let o = RandomOrder::new(n);
+            for seed in [0u32, 1, 7, 12345, u32::MAX] {
+                let mut v: Vec<usize> = o.start(seed).collect();
+                v.sort_unstable();
+                assert_eq!(v, (0..n).collect::<Vec<_>>(), "n={n} seed={seed}");
+            }
+        }
+    }
+}

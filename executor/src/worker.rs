@@ -1,0 +1,519 @@
+//! An M: an OS thread that runs tasks while it holds a P (Go's `runtime/proc.go: mstart,
+//! schedule, findRunnable, stealWork, execute`).
+//!
+//! ```text
+//!   loop:                                   (schedule)
+//!     main woken?  -> poll main             (only on the block_on thread, "M0")
+//!     hold a P?    -> find_runnable(P):
+//!                       due timers of P
+//!                       every 61st tick: one task from the global queue
+//!                       runnext (at most 3 in a row), then the ring
+//!                       a batch from the global queue
+//!                       steal (if allowed to spin): 4 passes over the Ps in random order,
+//!                         half a victim's ring; last pass: its due timers and its runnext
+//!                       release P (re-check global under the lock), stop spinning (fence),
+//!                         re-check every queue ("the delicate dance")
+//!                  -> execute(task)
+//!     no P         -> block in the driver until the earliest timer (one M), or park (stopm)
+//! ```
+//!
+//! Invariants: only the M holding P `i` pushes to or pops from `ps[i].runq` as owner; an M's
+//! `spinning` flag and its share of `Idle::nmspinning` change together; the thread-local
+//! [`CURRENT`] points at this M's state for exactly as long as the M runs.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::ptr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::{Acquire, Relaxed};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_task::ScheduleInfo;
+
+use crate::main_task::MainTask;
+use crate::park::{Grant, Parker};
+use crate::runq::Pushed;
+use crate::sched::{GLOBAL_QUEUE_INTERVAL, P_RUNNING, Shared};
+use crate::task::{Id, Runnable};
+
+/// Consecutive runnext polls (each inheriting the time slice) before runnext is sent to the
+/// back of the ring, so a ping-pong pair cannot starve the ring (tokio's value).
+const MAX_RUNNEXT_POLLS: u32 = 3;
+
+/// How long a thief waits before stealing a running P's runnext (Go's `usleep(3)`).
+const RUNNEXT_STEAL_BACKOFF: Duration = Duration::from_micros(3);
+
+/// Steal passes over all Ps (Go's `stealTries`).
+const STEAL_TRIES: usize = 4;
+
+/// The state of one M, owned by its thread.
+pub(crate) struct M {
+    pub(crate) shared: Arc<Shared>,
+    p: Cell<Option<usize>>,
+    spinning: Cell<bool>,
+    runnext_polls: Cell<u32>,
+    parker: Arc<Parker>,
+}
+
+thread_local! {
+    /// The M running on this thread, if any.
+    static CURRENT: Cell<*const M> = const { Cell::new(ptr::null()) };
+    /// The task being polled on this thread, if any (`task::id()`).
+    static CURRENT_TASK: Cell<Option<Id>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with the M of this thread, if there is one.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&M>) -> R) -> R {
+    let m = CURRENT.with(|c| c.get());
+    // SAFETY: `CURRENT` is non-null only between `Entered::new` and its drop, which bracket
+    // the lifetime of the `M` it points to on this same thread (see `M::enter`).
+    f(unsafe { m.as_ref() })
+}
+
+/// The id of the task being polled on this thread.
+pub(crate) fn current_task() -> Option<Id> {
+    CURRENT_TASK.with(|c| c.get())
+}
+
+/// Clears `CURRENT` when the M's frame ends, even on unwind.
+struct Entered;
+impl Drop for Entered {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(ptr::null()));
+        gorust_hooks::proc::exit();
+        gorust_timer::driver::exit();
+    }
+}
+
+impl M {
+    pub(crate) fn new(shared: Arc<Shared>) -> M {
+        M {
+            shared,
+            p: Cell::new(None),
+            spinning: Cell::new(false),
+            runnext_polls: Cell::new(0),
+            parker: Arc::new(Parker::new()),
+        }
+    }
+
+    /// Installs this M as the thread's current M until the guard drops.
+    fn enter(&self) -> Entered {
+        CURRENT.with(|c| {
+            assert!(
+                c.get().is_null(),
+                "a gorust M is already running on this thread: \
+                 Runtime::block_on cannot be nested inside a gorust runtime"
+            );
+            c.set(self as *const M);
+        });
+        Entered
+    }
+
+    pub(crate) fn p(&self) -> Option<usize> {
+        self.p.get()
+    }
+
+    fn acquire_p(&self, p: usize) {
+        debug_assert!(self.p.get().is_none());
+        self.p.set(Some(p));
+        self.runnext_polls.set(0);
+        gorust_hooks::proc::enter(p, self.shared.procs);
+        gorust_timer::driver::enter(self.shared.ps[p].timers.clone());
+    }
+
+    fn forget_p(&self) {
+        self.p.set(None);
+        gorust_hooks::proc::exit();
+        gorust_timer::driver::exit();
+    }
+
+    fn become_spinning(&self) {
+        if !self.spinning.get() {
+            self.spinning.set(true);
+            self.shared.idle.start_spinning();
+        }
+    }
+
+    /// Go's `resetspinning`: a spinner that found work stops spinning and, if it was the last
+    /// one, wakes another M to keep looking.
+    fn reset_spinning(&self) {
+        if self.spinning.replace(false) {
+            self.shared.idle.stop_spinning();
+            self.shared.wakep();
+        }
+    }
+
+    // ----- the schedule loop --------------------------------------------------------------
+
+    /// Runs the schedule loop until shutdown, or until `main` (on M0) completes.
+    pub(crate) fn run<T>(&self, mut main: Option<&mut MainTask<'_, T>>) -> Option<T> {
+        let _entered = self.enter();
+        if let Some(p) = self.p.get() {
+            // A new M was started holding a granted P.
+            self.p.set(None);
+            self.acquire_p(p);
+        }
+        loop {
+            if self.shared.is_shutdown() {
+                self.shutdown_p();
+                return None;
+            }
+            if let Some(main) = main.as_deref_mut()
+                && main.take_woken()
+            {
+                if self.p.get().is_none()
+                    && let Some(p) = self.shared.pidleget()
+                {
+                    self.acquire_p(p);
+                }
+                if let Poll::Ready(v) = main.poll() {
+                    self.handoff_p();
+                    return Some(v);
+                }
+                continue;
+            }
+            match self.p.get() {
+                Some(p) => {
+                    if let Some((task, inherit)) = self.find_runnable(p) {
+                        self.reset_spinning();
+                        self.execute(p, task, inherit);
+                    }
+                }
+                None => match main.as_deref_mut() {
+                    Some(main) => self.idle_m0(main),
+                    None => {
+                        if !self.idle_without_p() {
+                            return None;
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// Polls one task. `inherit` is Go's `inheritTime`: a runnext successor shares the
+    /// current slice (no new schedtick, no budget refill).
+    fn execute(&self, p: usize, task: Runnable, inherit: bool) {
+        let pp = &self.shared.ps[p];
+        if inherit {
+            self.runnext_polls.set(self.runnext_polls.get() + 1);
+        } else {
+            pp.schedtick
+                .store(pp.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
+            self.runnext_polls.set(0);
+            gorust_hooks::coop::set_budget(gorust_hooks::coop::INITIAL_BUDGET);
+        }
+        let id = task.metadata().id;
+        CURRENT_TASK.with(|c| c.set(Some(id)));
+        // The task body catches the user's panics; this catches anything else (a panicking
+        // Drop of the user's future, say) so the worker thread survives it.
+        let _ = catch_unwind(AssertUnwindSafe(|| task.run()));
+        CURRENT_TASK.with(|c| c.set(None));
+        gorust_hooks::wait::take_wait_reason();
+    }
+
+    /// Finds a task for P `p`, or releases `p` and returns `None` (the M then holds no P).
+    fn find_runnable(&self, p: usize) -> Option<(Runnable, bool)> {
+        let shared = &*self.shared;
+        let pp = &shared.ps[p];
+        loop {
+            if shared.is_shutdown() {
+                return None;
+            }
+            self.run_timers(p, None);
+            // Fairness: now and then the global queue goes first.
+            if pp
+                .schedtick
+                .load(Relaxed)
+                .is_multiple_of(GLOBAL_QUEUE_INTERVAL)
+                && let Some(t) = shared.global_get_one()
+            {
+                return Some((t, false));
+            }
+            if self.runnext_polls.get() >= MAX_RUNNEXT_POLLS {
+                self.runnext_polls.set(0);
+                if let Some(pushed) = pp.runq.demote_runnext() {
+                    self.after_push(pushed);
+                }
+            }
+            if let Some(t) = pp.runq.pop() {
+                return Some(t);
+            }
+            if let Some(t) = shared.global_get_batch(p) {
+                return Some((t, false));
+            }
+            if self.spinning.get() || shared.idle.may_spin() {
+                self.become_spinning();
+                if let Some(t) = self.steal_work(p) {
+                    return Some((t, false));
+                }
+            }
+            // Nothing anywhere: give up the P, then re-check (the delicate dance).
+            match shared.release_p(p, self.spinning.get()) {
+                Ok(Some(t)) => return Some((t, false)),
+                Err(_need_spinning) => {
+                    self.become_spinning();
+                    continue;
+                }
+                Ok(None) => {}
+            }
+            self.forget_p();
+            if self.spinning.replace(false) {
+                shared.idle.stop_spinning();
+                if self.recheck_after_spinning() {
+                    continue;
+                }
+            }
+            return None;
+        }
+    }
+
+    /// After dropping its P and its spinning status, an M looks once more at every queue; if
+    /// work appeared it takes an idle P back and spins again. Returns true when it did.
+    fn recheck_after_spinning(&self) -> bool {
+        let shared = &*self.shared;
+        let work = shared.global_len() > 0 || shared.ps.iter().any(|pp| !pp.runq.is_empty());
+        if !work {
+            return false;
+        }
+        match shared.pidleget() {
+            Some(p) => {
+                self.acquire_p(p);
+                self.become_spinning();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Go's `stealWork`: up to four passes over the other Ps in a random order, taking half a
+    /// victim's ring; on the last pass also its due timers and, after a back-off, its runnext.
+    fn steal_work(&self, p: usize) -> Option<Runnable> {
+        let shared = &*self.shared;
+        let mine = &shared.ps[p].runq;
+        for pass in 0..STEAL_TRIES {
+            let last = pass == STEAL_TRIES - 1;
+            for victim in shared.steal_order(fastrand::u32(..)) {
+                if shared.is_shutdown() {
+                    return None;
+                }
+                if victim == p {
+                    continue;
+                }
+                let vp = &shared.ps[victim];
+                if last && self.run_timers(victim, None) > 0 {
+                    // The timers readied tasks into our own queue.
+                    if let Some((t, _)) = mine.pop() {
+                        return Some(t);
+                    }
+                }
+                let backoff = || {
+                    if vp.status.load(Acquire) == P_RUNNING {
+                        spin_for(RUNNEXT_STEAL_BACKOFF);
+                    }
+                };
+                if let Some(t) = vp.runq.steal_into(mine, last, backoff) {
+                    shared.stats.steals.fetch_add(1, Relaxed);
+                    return Some(t);
+                }
+            }
+        }
+        None
+    }
+
+    /// Runs the due timers of P `p` (Go's `checkTimers`); returns how many fired.
+    fn run_timers(&self, p: usize, now: Option<Instant>) -> usize {
+        let timers = &self.shared.ps[p].timers;
+        match timers.next_deadline() {
+            None => 0,
+            Some(d) => {
+                let now = now.unwrap_or_else(Instant::now);
+                if d <= now { timers.run(now) } else { 0 }
+            }
+        }
+    }
+
+    /// The earliest timer deadline over all Ps (Go's `checkTimersNoP`).
+    fn earliest_timer(&self) -> Option<Instant> {
+        self.shared
+            .ps
+            .iter()
+            .filter_map(|pp| pp.timers.next_deadline())
+            .min()
+    }
+
+    /// Pushes a new task onto P `p`'s runnext (Go's `newproc`: the new G runs next).
+    pub(crate) fn push_local(&self, p: usize, task: Runnable) {
+        let pushed = self.shared.ps[p].runq.push(task, true);
+        self.after_push(pushed);
+    }
+
+    /// Tells the scheduler what a push onto our own queue did.
+    fn after_push(&self, pushed: Pushed<Runnable>) {
+        match pushed {
+            Pushed::Runnext => {}
+            Pushed::Ring => self.shared.wakep(),
+            Pushed::Overflow(batch) => self.shared.inject_batch(batch),
+        }
+    }
+
+    // ----- idle ---------------------------------------------------------------------------
+
+    /// A worker M with no P: either block in the driver until the earliest timer (one M at a
+    /// time) or park until granted a P. Returns false at shutdown.
+    fn idle_without_p(&self) -> bool {
+        if self.sleep_in_driver(|| false) {
+            return true;
+        }
+        match self.shared.stopm(&self.parker) {
+            Some(Grant { p, spinning }) => {
+                self.acquire_p(p);
+                // The waker already counted us in nmspinning.
+                self.spinning.set(spinning);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Becomes the driver sleeper if there is a timer to wait for and nobody else waits on it;
+    /// sleeps until the earliest deadline (or a break, or `woken()`), then fires due timers.
+    /// Returns false without sleeping when there was nothing to wait for or the slot was
+    /// taken.
+    fn sleep_in_driver(&self, woken: impl Fn() -> bool) -> bool {
+        let shared = &*self.shared;
+        let Some(first) = self.earliest_timer() else {
+            return false;
+        };
+        if !shared.driver.try_acquire() {
+            // Someone else sleeps on the timers; make sure it wakes early enough for ours.
+            shared.driver.wake_for(first);
+            return false;
+        }
+        // Publish "someone sleeps", then read the deadlines again, so a timer added meanwhile
+        // is either seen here or breaks the park (see driver.rs).
+        let deadline = self.earliest_timer();
+        shared.driver.set_poll_until(deadline);
+        if !woken() && !shared.is_shutdown() {
+            shared.driver.park(deadline);
+        }
+        shared.driver.release();
+        // Take a P if one is free so the timers' wakes land on our own queue.
+        if let Some(p) = shared.pidleget() {
+            self.acquire_p(p);
+        }
+        let now = Instant::now();
+        for p in 0..shared.procs {
+            self.run_timers(p, Some(now));
+        }
+        // Nothing came of it: give the P back for someone who needs it.
+        if let Some(p) = self.p.get()
+            && shared.ps[p].runq.is_empty()
+            && shared.global_len() == 0
+            && let Ok(None) = shared.release_p(p, false)
+        {
+            self.forget_p();
+        }
+        true
+    }
+
+    /// M0 (the block_on thread) with no P while main is pending: sleep on timers if needed,
+    /// else park the thread until main is woken.
+    fn idle_m0<T>(&self, main: &mut MainTask<'_, T>) {
+        if main.is_woken() {
+            return;
+        }
+        if let Some(p) = self.shared.pidleget() {
+            // A P is free: use it to run tasks while main waits.
+            self.acquire_p(p);
+            return;
+        }
+        let waker = main.waker_state();
+        waker.set_in_driver(true);
+        let slept = self.sleep_in_driver(|| waker.is_woken());
+        waker.set_in_driver(false);
+        if !slept {
+            main.park_until_woken();
+        }
+    }
+
+    /// M0 leaving block_on: its P goes to another M if it has work, else back to idle.
+    fn handoff_p(&self) {
+        let Some(p) = self.p.get() else { return };
+        self.forget_p();
+        if self.spinning.replace(false) {
+            self.shared.idle.stop_spinning();
+        }
+        let has_work = !self.shared.ps[p].runq.is_empty() || self.shared.global_len() > 0;
+        if has_work && !self.shared.is_shutdown() {
+            self.shared.startm(p, false);
+        } else {
+            self.shared.pidleput(p);
+            if has_work {
+                self.shared.wakep();
+            }
+        }
+    }
+
+    /// At shutdown: drop the P (its queue is drained by the shutdown thread).
+    fn shutdown_p(&self) {
+        if self.p.get().is_some() {
+            self.forget_p();
+        }
+        if self.spinning.replace(false) {
+            self.shared.idle.stop_spinning();
+        }
+    }
+}
+
+/// Entry point of a new M thread.
+pub(crate) fn m_main(shared: Arc<Shared>, grant: Grant) {
+    let m = M::new(shared);
+    m.p.set(Some(grant.p));
+    m.spinning.set(grant.spinning);
+    m.run::<()>(None);
+}
+
+/// Schedules a woken task on the current M's P: runnext for a wake by another task (the
+/// readied task runs next, as Go's `ready` does), the tail for a self-wake (a yield). Gives
+/// the task back when this thread is not an M of the task's runtime holding a P.
+pub(crate) fn schedule_local(task: Runnable, info: ScheduleInfo) -> Result<(), Runnable> {
+    with_current(|m| {
+        let Some(m) = m else { return Err(task) };
+        if !ptr::eq(Arc::as_ptr(&m.shared), Arc::as_ptr(&task.metadata().shared)) {
+            return Err(task);
+        }
+        let Some(p) = m.p.get() else { return Err(task) };
+        let q = &m.shared.ps[p].runq;
+        let pushed = if info.woken_while_running {
+            q.push_back(task)
+        } else {
+            q.push(task, true)
+        };
+        m.after_push(pushed);
+        Ok(())
+    })
+}
+
+/// Busy-waits for `d` (a few microseconds): cheaper and far more precise than a sleep.
+fn spin_for(d: Duration) {
+    let until = Instant::now() + d;
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}
+
+/// Polls a future on the current thread with the given waker context (used for main).
+pub(crate) fn poll_in_place<F: Future + ?Sized>(
+    fut: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    let old = gorust_hooks::coop::set_budget(gorust_hooks::coop::INITIAL_BUDGET);
+    let r = fut.poll(cx);
+    gorust_hooks::coop::set_budget(old);
+    gorust_hooks::wait::take_wait_reason();
+    r
+}
