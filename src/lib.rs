@@ -1,1 +1,72 @@
-//! gorust: Go's runtime rebuilt for Rust's async ecosystem (under construction).
+//! gorust: Go's runtime rebuilt for Rust's async ecosystem.
+//!
+//! Stackless tasks stand in for goroutines and run on a G/M/P work-stealing scheduler with
+//! Go's algorithms (runnext, 256-slot rings, half-batch overflow to a global queue, randomized
+//! stealing, sysmon); per-P four-ary timer heaps drive `time`. Module names follow tokio's, so
+//! tokio code ports by renaming: `task`, `runtime`, `time`.
+//!
+//! ```
+//! #[gorust::main(procs = 2)]
+//! async fn main() {
+//!     let (tx, rx) = std::sync::mpsc::channel();
+//!     for i in 0..10 {
+//!         let tx = tx.clone();
+//!         gorust::go!(async move { tx.send(i * i).unwrap() });
+//!     }
+//!     drop(tx);
+//!     gorust::time::sleep(std::time::Duration::from_millis(10)).await;
+//!     assert_eq!(rx.iter().sum::<i32>(), 285);
+//! }
+//! ```
+//!
+//! | gorust                         | Go                     | tokio                        |
+//! |--------------------------------|------------------------|------------------------------|
+//! | [`spawn`], [`go!`]             | `go f()`               | `tokio::spawn`               |
+//! | [`yield_now`]                  | `runtime.Gosched()`    | `tokio::task::yield_now`     |
+//! | [`spawn_blocking`]             | (a goroutine in a syscall) | `tokio::task::spawn_blocking` |
+//! | [`runtime::Builder::procs`]    | `GOMAXPROCS`           | `worker_threads`             |
+//! | [`time::sleep`]                | `time.Sleep`           | `tokio::time::sleep`         |
+
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+extern crate self as gorust;
+
+pub use gorust_executor::{block_on, spawn, spawn_blocking, yield_now};
+pub use gorust_macros::{main, test};
+
+/// Tasks: join handles, join sets, task ids (tokio's `tokio::task`).
+pub mod task {
+    pub use gorust_executor::task::*;
+}
+
+/// Building and entering runtimes (tokio's `tokio::runtime`).
+pub mod runtime {
+    pub use gorust_executor::runtime::*;
+}
+
+/// Timers: sleep, timeout, interval, Go's Timer, After and AfterFunc (tokio's `tokio::time`).
+pub mod time {
+    pub use gorust_timer::*;
+}
+
+/// Starts a goroutine: `go!(fut)` is [`spawn(fut)`](spawn), spelled as Go spells it. The
+/// returned handle may be ignored (dropping it detaches the task, as Go's `go` does).
+///
+/// # Panics
+///
+/// Panics outside a gorust runtime, as [`spawn`] does.
+///
+/// # Examples
+///
+/// ```
+/// gorust::block_on(async {
+///     let h = gorust::go!(async { 1 + 2 });
+///     assert_eq!(h.await.unwrap(), 3);
+/// });
+/// ```
+#[macro_export]
+macro_rules! go {
+    ($($fut:tt)+) => {
+        $crate::spawn($($fut)+)
+    };
+}
