@@ -480,6 +480,8 @@ fn drain_tasks(shared: &Arc<Shared>) {
     // Drops run user code, which may spawn or wake: give this thread the runtime so those
     // land in the global queue, which the loop drains.
     let _ctx = context::enter_handle(shared.clone());
+    // Close the registry first: from here on a spawn is cancelled at once.
+    let mut wakers = shared.registry.close_and_collect();
     let mut idle_rounds = 0;
     loop {
         let mut dropped = 0usize;
@@ -502,10 +504,10 @@ fn drain_tasks(shared: &Arc<Shared>) {
             break;
         }
         // Parked tasks sit in no queue: wake them so they land in the global queue.
-        let wakers = shared.registry.close_and_collect();
-        for w in wakers {
+        for w in wakers.drain(..) {
             w.wake();
         }
+        wakers = shared.registry.close_and_collect();
         if dropped == 0 {
             idle_rounds += 1;
             if idle_rounds > 1000 {

@@ -156,12 +156,16 @@ impl M {
             self.p.set(None);
             self.acquire_p(p);
         }
+        // True right after main woke itself during its poll (a yield): run one task before
+        // polling main again, as Gosched lets others run.
+        let mut main_yielded = false;
         loop {
             if self.shared.is_shutdown() {
                 self.shutdown_p();
                 return None;
             }
             if let Some(main) = main.as_deref_mut()
+                && !main_yielded
                 && main.take_woken()
             {
                 if self.p.get().is_none()
@@ -173,8 +177,10 @@ impl M {
                     self.handoff_p();
                     return Some(v);
                 }
+                main_yielded = main.is_woken();
                 continue;
             }
+            main_yielded = false;
             match self.p.get() {
                 Some(p) => {
                     if let Some((task, inherit)) = self.find_runnable(p) {
@@ -204,6 +210,10 @@ impl M {
             pp.schedtick
                 .store(pp.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
             self.runnext_polls.set(0);
+        }
+        // A fresh slice gets a fresh budget; a runnext successor shares what is left, unless
+        // nothing is in force yet (the first task after main's poll or a park).
+        if !inherit || gorust_hooks::coop::budget() == gorust_hooks::coop::UNCONSTRAINED {
             gorust_hooks::coop::set_budget(gorust_hooks::coop::INITIAL_BUDGET);
         }
         let id = task.metadata().id;

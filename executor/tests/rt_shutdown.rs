@@ -1,0 +1,143 @@
+//! Dropping a runtime: every future dropped exactly once, no thread left behind.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::{DropCounter, rt, thread_count};
+
+#[test]
+fn drop_runtime_with_100k_pending_tasks_drops_each_once() {
+    const N: usize = 100_000;
+    let drops = DropCounter::default();
+    let handles;
+    {
+        let rt = rt(2);
+        let d = drops.clone();
+        handles = rt.block_on(async move {
+            let mut hs = Vec::with_capacity(N);
+            for i in 0..N {
+                let g = d.guard();
+                hs.push(gorust_executor::spawn(async move {
+                    let _g = g;
+                    if i % 2 == 0 {
+                        // Half park for good (in no queue)...
+                        std::future::pending::<()>().await
+                    } else {
+                        // ...half keep yielding (always queued).
+                        loop {
+                            gorust_executor::yield_now().await;
+                        }
+                    }
+                }));
+            }
+            hs
+        });
+        assert_eq!(drops.count(), 0);
+        drop(rt);
+    }
+    assert_eq!(drops.count(), N, "every future dropped exactly once");
+    // Their handles report cancellation.
+    let check = rt(1);
+    check.block_on(async move {
+        for h in handles.into_iter().take(100) {
+            assert!(h.await.unwrap_err().is_cancelled());
+        }
+    });
+}
+
+#[test]
+fn no_thread_left_behind() {
+    let before = thread_count();
+    {
+        let rt = rt(2);
+        rt.block_on(async {
+            let mut hs = Vec::new();
+            for _ in 0..1000 {
+                hs.push(gorust_executor::spawn(async {
+                    gorust_executor::yield_now().await;
+                }));
+            }
+            for h in hs {
+                h.await.unwrap();
+            }
+            gorust_executor::spawn_blocking(|| std::thread::sleep(Duration::from_millis(5)))
+                .await
+                .unwrap();
+        });
+        assert!(rt.metrics().threads_started >= 1);
+    }
+    // Other tests run in parallel threads of this process; allow them, but our runtime's M,
+    // sysmon and blocking threads must be gone.
+    let after = thread_count();
+    assert!(
+        after <= before + 1,
+        "threads before {before}, after drop {after}"
+    );
+}
+
+#[test]
+fn tasks_spawned_by_drops_during_shutdown_are_dropped_too() {
+    struct SpawnOnDrop(DropCounter);
+    impl Drop for SpawnOnDrop {
+        fn drop(&mut self) {
+            let g = self.0.guard();
+            // Runs during shutdown: the spawn must not panic and its future must be dropped.
+            let _ = gorust_executor::spawn(async move {
+                let _g = g;
+                std::future::pending::<()>().await
+            });
+        }
+    }
+    let drops = DropCounter::default();
+    {
+        let rt = rt(2);
+        let d = drops.clone();
+        rt.block_on(async move {
+            for _ in 0..10 {
+                let s = SpawnOnDrop(d.clone());
+                gorust_executor::spawn(async move {
+                    let _s = s;
+                    std::future::pending::<()>().await
+                });
+            }
+        });
+    }
+    assert_eq!(drops.count(), 10);
+}
+
+#[test]
+fn spawn_after_drop_through_old_handle_is_cancelled() {
+    let rt = rt(1);
+    let handle = rt.handle().clone();
+    drop(rt);
+    let drops = DropCounter::default();
+    let g = drops.guard();
+    let h = handle.spawn(async move {
+        let _g = g;
+    });
+    assert_eq!(drops.count(), 1, "future dropped at once");
+    let r = gorust_executor::block_on(h);
+    assert!(r.unwrap_err().is_cancelled());
+}
+
+#[test]
+fn blocking_tasks_finish_before_drop_returns() {
+    let n = Arc::new(AtomicUsize::new(0));
+    {
+        let rt = rt(1);
+        for _ in 0..4 {
+            let n = n.clone();
+            rt.spawn_blocking(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                n.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Running closures cannot be interrupted; drop waits for them. (Queued ones may be
+    // cancelled, but 4 fit in the pool at once.)
+    assert_eq!(n.load(Ordering::SeqCst), 4);
+}
