@@ -5,16 +5,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Counts how many times values it made were dropped.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Debug)]
 pub struct DropCounter(pub Arc<AtomicUsize>);
 
 /// A value whose drop is counted.
+#[derive(Debug)]
 pub struct Guard(Arc<AtomicUsize>);
 
 impl DropCounter {
+    /// A new guard counted by this counter.
     pub fn guard(&self) -> Guard {
         Guard(self.0.clone())
     }
+    /// How many guards were dropped.
     pub fn count(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
@@ -33,6 +36,7 @@ pub fn thread_count() -> usize {
         .unwrap_or(0)
 }
 
+/// A runtime with `procs` Ps.
 pub fn rt(procs: usize) -> gorust_executor::runtime::Runtime {
     gorust_executor::runtime::Builder::new()
         .procs(procs)

@@ -82,7 +82,7 @@ fn runtime_spawn_without_block_on_runs_on_workers() {
 #[test]
 fn spawn_outside_runtime_panics_with_advice() {
     let err = std::panic::catch_unwind(|| {
-        let _ = gorust_executor::spawn(async {});
+        drop(gorust_executor::spawn(async {}));
     })
     .unwrap_err();
     let msg = err
