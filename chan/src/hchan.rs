@@ -162,12 +162,18 @@ impl<T> Chan<T> {
 
     /// Puts back a value that a dropped receive had been given (see [`Inner::reinject`]).
     pub(crate) fn reinject(&self, v: T) {
+        REINJECTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut g = self.locked();
         let w = g.reinject(v);
         drop(g);
         wake(w);
     }
 }
+
+/// How many committed receives were given back by a dropped future, process-wide (a test
+/// statistic: the cancel-safety stress checks that it exercised this path).
+pub(crate) static REINJECTED: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 
 /// Wakes `w` if there is one.
 #[inline]

@@ -128,6 +128,28 @@ pub fn try_make<T>(cap: usize) -> Result<(Sender<T>, Receiver<T>), MakeError> {
     Ok((Sender { chan: chan.clone() }, Receiver::from_chan(chan)))
 }
 
+/// How many values that a peer had committed to a receive were given back to their channel
+/// because the receiving future (a `recv()`, a `select!`) was dropped before it was polled
+/// again, counted process-wide. A statistic for tests and diagnostics.
+///
+/// # Examples
+///
+/// ```
+/// let before = gorust_chan::reinjected_values();
+/// let (tx, rx) = gorust_chan::make::<u8>(0);
+/// {
+///     let mut r = std::pin::pin!(rx.recv());
+///     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+///     assert!(r.as_mut().poll(&mut cx).is_pending());
+///     tx.try_send(1).unwrap(); // handed to the parked receive, which is then dropped
+/// }
+/// assert!(gorust_chan::reinjected_values() > before);
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub fn reinjected_values() -> usize {
+    hchan::REINJECTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Items `select!` expands to; not a public API.
 #[doc(hidden)]
 pub mod __private {
