@@ -91,7 +91,7 @@ pub(crate) fn pop_min<E>(heap: &mut Vec<Slot<E>>) -> Option<Slot<E>> {
 }
 
 /// Removes the slot at `i` (used when compacting), restoring the heap property.
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 pub(crate) fn remove_at<E>(heap: &mut Vec<Slot<E>>, i: usize) -> Slot<E> {
     let slot = heap.swap_remove(i);
     if i < heap.len() {
@@ -102,7 +102,7 @@ pub(crate) fn remove_at<E>(heap: &mut Vec<Slot<E>>, i: usize) -> Slot<E> {
 }
 
 /// Checks the heap property (tests and debug assertions).
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 pub(crate) fn is_heap<E>(heap: &[Slot<E>]) -> bool {
     (1..heap.len()).all(|i| heap[(i - 1) / ARITY].when <= heap[i].when)
 }

@@ -36,6 +36,8 @@ mod fallback;
 mod heap;
 mod interval;
 mod loom;
+#[cfg(all(test, loom))]
+mod loom_models;
 mod sleep;
 mod timeout;
 mod timer;

@@ -148,3 +148,57 @@ fn fallback_driver_on_plain_threads() {
         h.join().unwrap();
     }
 }
+
+/// The executor's idle-M contract, simulated: an M parks until the earliest deadline of its
+/// P (forever when none) and is unparked by `timer_earlier`. A timer created on that P while
+/// the M sleeps towards a far deadline still fires on time.
+#[test]
+fn parked_m_is_woken_by_an_earlier_timer_and_fires_it_on_time() {
+    use std::sync::atomic::AtomicBool;
+    struct Unpark(Mutex<Option<thread::Thread>>);
+    impl WakeDriver for Unpark {
+        fn timer_earlier(&self, _: Instant) {
+            if let Some(t) = self.0.lock().unwrap().as_ref() {
+                t.unpark();
+            }
+        }
+    }
+    let wake = Arc::new(Unpark(Mutex::new(None)));
+    let p = Arc::new(Timers::new(wake.clone()));
+    let quit = Arc::new(AtomicBool::new(false));
+    let parks = Arc::new(AtomicUsize::new(0));
+    let m = {
+        let (p, quit, parks, wake) = (p.clone(), quit.clone(), parks.clone(), wake.clone());
+        thread::spawn(move || {
+            *wake.0.lock().unwrap() = Some(thread::current());
+            while !quit.load(SeqCst) {
+                p.run(Instant::now());
+                parks.fetch_add(1, SeqCst);
+                match p.next_deadline() {
+                    Some(d) => thread::park_timeout(d.saturating_duration_since(Instant::now())),
+                    None => thread::park(),
+                }
+            }
+        })
+    };
+    while wake.0.lock().unwrap().is_none() {
+        thread::yield_now();
+    }
+    driver::enter(p.clone());
+    let mut far = gorust_timer::sleep(Duration::from_secs(60));
+    assert!(poll(&mut far, Waker::noop()).is_pending());
+    thread::sleep(Duration::from_millis(20)); // the M is now parked until `far`
+    let parks_before = parks.load(SeqCst);
+    for _ in 0..5 {
+        let start = Instant::now();
+        futures::executor::block_on(gorust_timer::sleep(Duration::from_millis(5)));
+        let late = start.elapsed().saturating_sub(Duration::from_millis(5));
+        assert!(late < Duration::from_millis(100), "late by {late:?}");
+    }
+    assert!(parks.load(SeqCst) > parks_before, "the M was woken");
+    drop(far);
+    driver::exit();
+    quit.store(true, SeqCst);
+    m.thread().unpark();
+    m.join().unwrap();
+}
