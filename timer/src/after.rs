@@ -1,6 +1,7 @@
-//! `after_func`: run a function once a duration has passed (Go's `time.AfterFunc`).
+//! `after_func` and `after`: run a function, or send the time on a channel, once a duration
+//! has passed (Go's `time.AfterFunc` and `time.After`).
 //!
-//! Mirrors `time/sleep.go: AfterFunc` and `goFunc`. Go runs `f` in a new goroutine; this crate
+//! Mirrors `time/sleep.go: AfterFunc, goFunc, After, sendTime`. Go runs `f` in a new goroutine; this crate
 //! cannot spawn on the executor (it does not depend on it), so `f` runs on the shared fallback
 //! timer thread, where every `after_func` timer lives. `f` should therefore be short (send on
 //! a channel, cancel a context, spawn a task); long work must be spawned, or it delays the
@@ -134,4 +135,58 @@ impl AfterFunc {
         self.entry
             .modify(clock::to_tick(deadline), Some(&self.waker), true)
     }
+}
+
+/// The waker of an `after` entry: waking it sends the current time on the channel.
+struct Send1 {
+    tx: gorust_chan::Sender<Instant>,
+}
+
+impl Wake for Send1 {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Capacity 1 and one send: it cannot be full; a dropped receiver just drops the value.
+        let _ = self.tx.try_send(Instant::now());
+    }
+}
+
+/// A channel that receives the current time once `d` has passed (Go's `time.After`).
+///
+/// The value is sent by whichever thread runs the timer (a P's scheduler, or the fallback
+/// thread); the channel has capacity 1 and is closed after the send, so a second receive
+/// returns `None` instead of blocking forever as in Go. Use it as a `select!` branch; for a
+/// timer that can be stopped, use [`Timer`](crate::Timer) or [`after_func`]. A `Duration::ZERO`
+/// (or any deadline already passed) sends at once; `Duration::MAX` practically never.
+///
+/// The timer stays in its heap until its deadline even if the receiver is dropped first (as
+/// Go's did before 1.23): in a hot `select!` loop with a long timeout, prefer one
+/// [`Timer`](crate::Timer) that is reset each round.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// futures::executor::block_on(async {
+///     let start = Instant::now();
+///     let rx = gorust_timer::after(Duration::from_millis(2));
+///     let fired: Instant = rx.recv().await.unwrap();
+///     assert!(fired - start >= Duration::from_millis(2));
+/// });
+/// ```
+pub fn after(d: Duration) -> gorust_chan::Receiver<Instant> {
+    let (tx, rx) = gorust_chan::make(1);
+    let deadline = clock::deadline_after(d);
+    let when = clock::to_tick(deadline);
+    if when <= clock::now_tick() {
+        let _ = tx.try_send(Instant::now());
+    } else {
+        let waker = Waker::from(Arc::new(Send1 { tx }));
+        // No handle keeps the entry: like Go's `After`, it cannot be stopped; it leaves the
+        // heap when it fires.
+        drop(crate::driver::current_heap().push_new(when, waker, true));
+    }
+    rx
 }

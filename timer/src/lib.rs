@@ -12,6 +12,7 @@
 //! - [`Timer`]: Go's `time.Timer` with `stop() -> bool` and `reset(d) -> bool` (Go 1.23
 //!   semantics), awaited in place of a receive from `t.C`.
 //! - [`after_func`] ([`AfterFunc`]): Go's `time.AfterFunc`, run on the timer thread.
+//! - [`after`]: Go's `time.After`, a `gorust_chan::Receiver<Instant>` for `select!`.
 //!
 //! Extreme inputs are defined: `Duration::ZERO` and instants in the past complete at the first
 //! poll, `Duration::MAX` sleeps about 30 years; nothing panics or overflows.
@@ -43,7 +44,7 @@ mod timeout;
 mod timer;
 mod timers;
 
-pub use after::{AfterFunc, after_func};
+pub use after::{AfterFunc, after, after_func};
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use timeout::{Timeout, error, timeout, timeout_at};
 pub use timer::Timer;

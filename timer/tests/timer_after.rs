@@ -1,0 +1,87 @@
+//! `after(d)`: Go's `time.After` channel, alone and as a `select!` branch.
+
+use std::time::{Duration, Instant};
+
+use futures::executor::block_on;
+use gorust_timer::after;
+
+const MS: Duration = Duration::from_millis(1);
+
+#[test]
+fn after_sends_once_then_closes() {
+    block_on(async {
+        let start = Instant::now();
+        let rx = after(3 * MS);
+        let at = rx.recv().await.expect("one value");
+        assert!(at - start >= 3 * MS);
+        assert!(start.elapsed() >= 3 * MS);
+        assert_eq!(rx.recv().await, None, "closed after its one send");
+        // Zero and past deadlines are ready at once; MAX never fires.
+        assert!(after(Duration::ZERO).try_recv().is_ok());
+        let never = after(Duration::MAX);
+        assert!(never.try_recv().is_err());
+    });
+}
+
+#[test]
+fn select_with_after_times_out_a_silent_channel() {
+    block_on(async {
+        let (_tx, rx) = gorust_chan::make::<u32>(0);
+        let start = Instant::now();
+        let timeout = after(5 * MS);
+        let got = gorust_chan::select! {
+            v = rx.recv() => Err(v),
+            Some(t) = timeout.recv() => Ok(t),
+        };
+        let t = got.expect("the timer branch wins");
+        assert!(t - start >= 5 * MS);
+        assert!(start.elapsed() >= 5 * MS);
+    });
+}
+
+#[test]
+fn select_prefers_a_ready_channel_and_the_orphan_timer_is_harmless() {
+    block_on(async {
+        let (tx, rx) = gorust_chan::make::<u32>(1);
+        for i in 0..100 {
+            tx.try_send(i).unwrap();
+            let timer = after(2 * MS);
+            let got = gorust_chan::select! {
+                biased;
+                v = rx.recv() => v,
+                _ = timer.recv() => None,
+            };
+            assert_eq!(got, Some(i));
+        }
+        // The 100 abandoned timers fire into dropped receivers without trouble.
+        std::thread::sleep(10 * MS);
+        let rx2 = after(MS);
+        assert!(rx2.recv().await.is_some());
+    });
+}
+
+#[test]
+fn select_loop_with_after_heartbeat() {
+    // A Go idiom: a worker loop that gives up after a quiet period.
+    block_on(async {
+        let (tx, rx) = gorust_chan::make::<u32>(4);
+        let producer = std::thread::spawn(move || {
+            for i in 0..5 {
+                std::thread::sleep(MS);
+                tx.send_blocking(i).unwrap();
+            }
+            std::thread::sleep(50 * MS); // then goes quiet, keeping the channel open
+            drop(tx);
+        });
+        let mut got = Vec::new();
+        loop {
+            let quiet = after(20 * MS);
+            gorust_chan::select! {
+                Some(v) = rx.recv() => got.push(v),
+                _ = quiet.recv() => break,
+            }
+        }
+        assert_eq!(got, vec![0, 1, 2, 3, 4]);
+        producer.join().unwrap();
+    });
+}
