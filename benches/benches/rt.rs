@@ -18,14 +18,12 @@ use gorust_benches::{header, median, ns_per, row, runs, size, time};
 
 /// What a workload needs from a runtime, so one body serves both.
 trait Exec: 'static {
-    const NAME: &'static str;
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F);
     fn yield_now() -> impl Future<Output = ()> + Send;
 }
 
 struct Gorust;
 impl Exec for Gorust {
-    const NAME: &'static str = "gorust";
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F) {
         drop(gorust::spawn(f));
     }
@@ -36,7 +34,6 @@ impl Exec for Gorust {
 
 struct Tokio;
 impl Exec for Tokio {
-    const NAME: &'static str = "tokio";
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F) {
         drop(tokio::spawn(f));
     }
