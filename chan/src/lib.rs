@@ -55,6 +55,31 @@
 //! returns, if that receiver is then dropped; the value then waits at the head of the
 //! channel for the next receiver.
 
+//! # Directional handles (Go's `test/chan/perm.go`)
+//!
+//! A [`Sender`] is a `chan<- T` and a [`Receiver`] a `<-chan T`: the wrong direction does
+//! not compile.
+//!
+//! ```compile_fail
+//! let (tx, _rx) = gorust_chan::make::<u8>(1);
+//! let _ = tx.recv(); // a send-only channel cannot receive
+//! ```
+//!
+//! ```compile_fail
+//! let (_tx, rx) = gorust_chan::make::<u8>(1);
+//! let _ = rx.send(1); // a receive-only channel cannot send
+//! ```
+//!
+//! ```compile_fail
+//! let (_tx, rx) = gorust_chan::make::<u8>(1);
+//! rx.close(); // only the sending side closes
+//! ```
+//!
+//! ```compile_fail
+//! let (tx, _rx) = gorust_chan::make::<u8>(1);
+//! let _: gorust_chan::Receiver<u8> = tx; // no conversion between directions
+//! ```
+
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod blocking;

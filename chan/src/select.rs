@@ -556,7 +556,10 @@ impl<B: Branches> Select<B> {
                     // SAFETY: the token is BUSY and ours.
                     unsafe { this.token.set_waker(cx.waker()) };
                     let token: *const Token = &this.token;
-                    for i in 0..B::LEN {
+                    // Queue in poll order, so that two cases on one channel are served in
+                    // a random order too (Go's lockorder starts from pollorder).
+                    for &i in &order[..n] {
+                        let i = i as usize;
                         if this.enabled & this.chans & (1 << i) != 0 {
                             let CaseRef(c) = this.case(i);
                             // SAFETY: lock held; `this` is pinned and unlinks on drop.
