@@ -70,20 +70,20 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (task, handle) = spawn_raw(shared, fut, location, false);
-    if let Some(task) = task
-        && let Err(task) = worker::with_current(|m| match m {
-            Some(m) if ptr::eq(Arc::as_ptr(&m.shared), Arc::as_ptr(shared)) => match m.p() {
-                Some(p) => {
-                    m.push_local(p, task);
-                    Ok(())
-                }
-                None => Err(task),
-            },
-            _ => Err(task),
-        })
-    {
-        shared.inject(task);
+    // The P this thread holds in `shared`, if it is one of its Ms.
+    let p = worker::with_current(|m| match m {
+        Some(m) if ptr::eq(Arc::as_ptr(&m.shared), Arc::as_ptr(shared)) => m.p(),
+        _ => None,
+    });
+    let (task, handle) = spawn_raw(shared, fut, location, false, p);
+    if let Some(task) = task {
+        match p {
+            Some(p) => worker::with_current(|m| {
+                m.expect("the M checked above is still current")
+                    .push_local(p, task)
+            }),
+            None => shared.inject(task),
+        }
     }
     handle
 }
@@ -162,7 +162,7 @@ where
         let f = f.take().expect("a blocking task is polled once");
         Poll::Ready(f())
     });
-    let (task, handle) = spawn_raw(shared, fut, location, true);
+    let (task, handle) = spawn_raw(shared, fut, location, true, None);
     if let Some(task) = task {
         shared.blocking.push(task);
     }

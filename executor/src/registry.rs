@@ -76,9 +76,10 @@ impl Registry {
         self.shards[shard].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds a task; `None` once the registry is closed.
-    pub(crate) fn insert(&self, id: Id, waker: Waker) -> Option<usize> {
-        let shard = my_shard();
+    /// Adds a task; `None` once the registry is closed. Spawns on P `p` use that P's shard,
+    /// so a P mostly touches its own lock (its tasks also tend to finish on it).
+    pub(crate) fn insert(&self, id: Id, waker: Waker, p: Option<usize>) -> Option<usize> {
+        let shard = p.map_or_else(my_shard, |p| p & SHARD_MASK);
         let mut s = self.lock(shard);
         if s.closed {
             return None;

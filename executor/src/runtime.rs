@@ -648,7 +648,7 @@ impl Handle {
         Metrics {
             procs: s.procs,
             alive_tasks: s.registry.live(),
-            spawned_tasks: s.stats.spawned.load(Relaxed),
+            spawned_tasks: s.spawned(),
             steals: s.stats.steals.load(Relaxed),
             parks: s.stats.parks.load(Relaxed),
             threads_started: s.stats.threads_started.load(Relaxed),

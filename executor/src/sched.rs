@@ -50,7 +50,16 @@ pub(crate) struct P {
     pub(crate) status: AtomicU8,
     /// This P's timer heap (Go's `pp.timers`).
     pub(crate) timers: Arc<gorust_timer::driver::Timers>,
+    /// Task ids reserved for this P, `[next, end)` (Go's `goidcache`): spawns on a P take
+    /// ids without touching the global counter. Written by the owner only.
+    goid_next: AtomicU64,
+    goid_end: AtomicU64,
+    /// Tasks spawned on this P (owner-written; summed for metrics).
+    pub(crate) spawned: AtomicU64,
 }
+
+/// Ids a P reserves from the global counter at a time (Go's `_GoidCacheBatch`).
+const GOID_BATCH: u64 = 16;
 
 /// Runtime configuration fixed at build time.
 #[derive(Debug, Clone)]
@@ -107,6 +116,9 @@ impl Shared {
                     schedtick: AtomicU32::new(0),
                     status: AtomicU8::new(P_IDLE),
                     timers: Arc::new(gorust_timer::driver::Timers::new(wake.clone())),
+                    goid_next: AtomicU64::new(0),
+                    goid_end: AtomicU64::new(0),
+                    spawned: AtomicU64::new(0),
                 })
                 .collect();
             let idle = Idle::new(procs);
@@ -145,9 +157,33 @@ impl Shared {
         self.sched.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn next_task_id(&self) -> Id {
-        let n = NEXT_TASK_ID.fetch_add(1, Relaxed);
+    /// A fresh task id and a spawn count for it. `p` is the P the caller holds (its owner),
+    /// whose id cache is used; `None` takes one id from the global counter.
+    pub(crate) fn next_task_id(&self, p: Option<usize>) -> Id {
+        let n = match p {
+            Some(p) => {
+                let pp = &self.ps[p];
+                pp.spawned.store(pp.spawned.load(Relaxed) + 1, Relaxed);
+                let mut next = pp.goid_next.load(Relaxed);
+                if next == pp.goid_end.load(Relaxed) {
+                    next = NEXT_TASK_ID.fetch_add(GOID_BATCH, Relaxed);
+                    pp.goid_end.store(next + GOID_BATCH, Relaxed);
+                }
+                pp.goid_next.store(next + 1, Relaxed);
+                next
+            }
+            None => {
+                self.stats.spawned.fetch_add(1, Relaxed);
+                NEXT_TASK_ID.fetch_add(1, Relaxed)
+            }
+        };
         Id(std::num::NonZeroU64::new(n).expect("task id counter overflowed u64"))
+    }
+
+    /// Tasks spawned so far.
+    pub(crate) fn spawned(&self) -> u64 {
+        self.stats.spawned.load(Relaxed)
+            + self.ps.iter().map(|p| p.spawned.load(Relaxed)).sum::<u64>()
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {

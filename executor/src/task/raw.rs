@@ -17,19 +17,21 @@ use super::join::JoinHandle;
 use super::meta::TaskMeta;
 use crate::sched::Shared;
 
-/// Allocates a task for `fut` on runtime `shared`. Returns the runnable to schedule, or
+/// Allocates a task for `fut` on runtime `shared`; `p` is the P the caller holds, if it is an
+/// M of `shared` (its id cache and registry shard are used). Returns the runnable to schedule, or
 /// `None` when the runtime is shutting down (the handle then reports the task cancelled).
 pub(crate) fn spawn_raw<F>(
     shared: &Arc<Shared>,
     fut: F,
     location: &'static Location<'static>,
     blocking: bool,
+    p: Option<usize>,
 ) -> (Option<Runnable>, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let meta = TaskMeta::new(shared.next_task_id(), location, shared.clone(), blocking);
+    let meta = TaskMeta::new(shared.next_task_id(p), location, shared.clone(), blocking);
     // SAFETY: (1) the future `Body<F>` is `Send` because `F: Send` and it otherwise only holds
     // `&TaskMeta` (`TaskMeta: Sync`); (2) the only thing it borrows is the task's own metadata,
     // which async-task keeps alive until after the future is dropped; (3) the schedule function
@@ -41,7 +43,7 @@ where
     };
     match shared
         .registry
-        .insert(runnable.metadata().id, runnable.waker())
+        .insert(runnable.metadata().id, runnable.waker(), p)
     {
         Some(key) => {
             runnable.metadata().key.store(key, Ordering::Release);
