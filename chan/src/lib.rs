@@ -97,6 +97,8 @@ mod sender;
 mod token;
 mod waitq;
 
+#[cfg(all(test, loom))]
+mod loom_models;
 #[cfg(all(test, not(loom)))]
 mod tests;
 

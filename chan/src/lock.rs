@@ -3,8 +3,9 @@
 //! A raw lock (no guard type) because a select holds the locks of several channels of
 //! different element types at once and releases them in reverse order, as Go's `sellock` /
 //! `selunlock` do. Outside loom it is `parking_lot::RawMutex` (one CAS to lock, one to unlock,
-//! adaptive spinning, then a futex park); under loom it is a spin lock on a loom atomic so the
-//! model checker sees every acquisition.
+//! adaptive spinning, then a futex park). Under loom it is a `loom::sync::Mutex` whose guard
+//! is parked inside the lock while held, so the model checker sees every acquisition and
+//! blocks (rather than spins) the waiters.
 //!
 //! Invariant: every `unlock` pairs with a `lock` on the same thread.
 
@@ -16,8 +17,18 @@ pub(crate) struct RawLock {
     #[cfg(not(loom))]
     inner: parking_lot::RawMutex,
     #[cfg(loom)]
-    inner: crate::loom::AtomicBool,
+    inner: loom::sync::Mutex<()>,
+    /// The held guard (only touched by the thread holding `inner`).
+    #[cfg(loom)]
+    guard: std::cell::UnsafeCell<Option<loom::sync::MutexGuard<'static, ()>>>,
 }
+
+// SAFETY: the guard cell is only touched by the thread that holds the mutex.
+#[cfg(loom)]
+unsafe impl Send for RawLock {}
+// SAFETY: as above.
+#[cfg(loom)]
+unsafe impl Sync for RawLock {}
 
 impl RawLock {
     /// A new, unlocked lock.
@@ -26,7 +37,9 @@ impl RawLock {
             #[cfg(not(loom))]
             inner: parking_lot::RawMutex::INIT,
             #[cfg(loom)]
-            inner: crate::loom::AtomicBool::new(false),
+            inner: loom::sync::Mutex::new(()),
+            #[cfg(loom)]
+            guard: std::cell::UnsafeCell::new(None),
         }
     }
 
@@ -36,17 +49,17 @@ impl RawLock {
         #[cfg(not(loom))]
         self.inner.lock();
         #[cfg(loom)]
-        while self
-            .inner
-            .compare_exchange(
-                false,
-                true,
-                crate::loom::Ordering::Acquire,
-                crate::loom::Ordering::Relaxed,
-            )
-            .is_err()
         {
-            crate::loom::spin_hint();
+            let g = self.inner.lock().unwrap();
+            // SAFETY: the guard borrows `self.inner`, which lives as long as `self`, and the
+            // guard is dropped in `unlock` before `self` can go away (a lock is never
+            // dropped while held). We hold the mutex, so the cell is ours.
+            unsafe {
+                *self.guard.get() = Some(std::mem::transmute::<
+                    loom::sync::MutexGuard<'_, ()>,
+                    loom::sync::MutexGuard<'static, ()>,
+                >(g))
+            };
         }
     }
 
@@ -63,7 +76,8 @@ impl RawLock {
             self.inner.unlock()
         };
         #[cfg(loom)]
-        self.inner.store(false, crate::loom::Ordering::Release);
+        // SAFETY: the caller holds the mutex, so the guard cell is ours.
+        drop(unsafe { (*self.guard.get()).take() });
     }
 
     /// The lock's address: the order in which a select takes several locks (Go's `sortkey`).
