@@ -15,14 +15,19 @@
 //!   earlier (Go's `wakeNetPoller`): break the sleeper out if it sleeps past the new deadline,
 //!   otherwise make sure some M comes round (`wakep`).
 //!
-//! The blocking primitive behind `park` is a timed condvar wait. The netpoller replaces it
-//! with `polling::Poller::wait` (same contract: block until deadline, event, or notify); that
-//! swap touches only this file.
+//! The blocking primitive behind `park` is the runtime's netpoller
+//! (`gorust_netpoll::driver::Reactor::poll`): the sleeper blocks in `epoll_wait` until the
+//! deadline, an I/O event (whose tasks it wakes), or a notify. [`Driver::poll_now`] is the
+//! non-blocking poll an M with a P makes in `findrunnable` (Go's `netpoll(0)`), gated so it
+//! runs only when some task waits on I/O and nobody is blocked in the poller.
 
+use std::io;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::sync::{Condvar, Mutex, Weak};
-use std::time::Instant;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use gorust_netpoll::driver::Reactor;
 
 use crate::sched::Shared;
 
@@ -36,19 +41,18 @@ pub(crate) struct Driver {
     /// Deadline of the holder's sleep, in nanoseconds since `epoch`.
     poll_until: AtomicU64,
     epoch: Instant,
-    notified: Mutex<bool>,
-    cv: Condvar,
+    /// The runtime's poller: where the sleeper blocks and where I/O sources register.
+    pub(crate) reactor: Arc<Reactor>,
 }
 
 impl Driver {
-    pub(crate) fn new() -> Self {
-        Driver {
+    pub(crate) fn new() -> io::Result<Self> {
+        Ok(Driver {
             held: AtomicBool::new(false),
             poll_until: AtomicU64::new(UNTIL_UNKNOWN),
             epoch: Instant::now(),
-            notified: Mutex::new(false),
-            cv: Condvar::new(),
-        }
+            reactor: Reactor::new()?,
+        })
     }
 
     /// Becomes the one M that blocks here; false if another M already does.
@@ -85,37 +89,26 @@ impl Driver {
         self.poll_until.store(v, SeqCst);
     }
 
-    /// Blocks until `deadline` (or forever with `None`) unless unparked; consumes the token.
+    /// Blocks in the poller until `deadline` (or forever with `None`), an I/O event, or an
+    /// unpark; wakes the tasks whose I/O is ready. Consumes a pending unpark.
     pub(crate) fn park(&self, deadline: Option<Instant>) {
-        let mut n = self.notified.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if *n {
-                *n = false;
-                return;
-            }
-            match deadline {
-                None => n = self.cv.wait(n).unwrap_or_else(|e| e.into_inner()),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return;
-                    }
-                    n = self
-                        .cv
-                        .wait_timeout(n, d - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
-            }
-        }
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        // An error (EINTR, say) only ends the wait early: the caller loops.
+        let _ = self.reactor.poll(timeout);
     }
 
     /// Breaks the holder out of [`Driver::park`] (or makes its next park return at once).
     pub(crate) fn unpark(&self) {
-        let mut n = self.notified.lock().unwrap_or_else(|e| e.into_inner());
-        *n = true;
-        drop(n);
-        self.cv.notify_one();
+        let _ = self.reactor.notify();
+    }
+
+    /// Polls for I/O without blocking when some task waits on I/O and no M is blocked in the
+    /// poller (Go's gated `netpoll(0)` in `findRunnable`). Returns how many tasks it woke.
+    pub(crate) fn poll_now(&self) -> usize {
+        if !self.reactor.has_waiters() || self.is_held() {
+            return 0;
+        }
+        self.reactor.poll(Some(Duration::ZERO)).unwrap_or(0)
     }
 
     /// A timer now fires at `when`: break the sleeper out if it would sleep past it. Returns

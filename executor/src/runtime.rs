@@ -272,7 +272,8 @@ impl Builder {
     /// # Errors
     ///
     /// `InvalidInput` when procs is 0, above [`MAX_PROCS`], or `GORUST_MAXPROCS` is not a
-    /// number; the OS error when the sysmon thread cannot be started.
+    /// number; the OS error when the poller cannot be created (out of file descriptors) or
+    /// the sysmon thread cannot be started.
     ///
     /// # Examples
     ///
@@ -290,7 +291,7 @@ impl Builder {
                 max_blocking_threads: self.max_blocking_threads,
                 blocking_keep_alive: self.keep_alive,
             },
-        );
+        )?;
         let stop = Arc::new(SysmonStop::new());
         let sysmon = sysmon::start(shared.clone(), stop.clone())?;
         Ok(Runtime {
@@ -472,6 +473,9 @@ impl Drop for Runtime {
         }
         shared.blocking.shutdown();
         drain_tasks(shared);
+        // Sources still open outside any task (held by the caller) fail from now on; their
+        // waiters are woken with an error.
+        shared.driver.reactor.shutdown();
     }
 }
 

@@ -105,9 +105,9 @@ pub(crate) struct Shared {
 static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Shared {
-    pub(crate) fn new(procs: usize, config: Config) -> Arc<Shared> {
-        Arc::new_cyclic(|weak: &std::sync::Weak<Shared>| {
-            let driver = Driver::new();
+    pub(crate) fn new(procs: usize, config: Config) -> std::io::Result<Arc<Shared>> {
+        let driver = Driver::new()?;
+        Ok(Arc::new_cyclic(|weak: &std::sync::Weak<Shared>| {
             let wake: Arc<dyn gorust_timer::driver::WakeDriver> =
                 Arc::new(crate::driver::TimerWake(weak.clone()));
             let ps: Box<[P]> = (0..procs)
@@ -148,7 +148,7 @@ impl Shared {
                 steal_order: RandomOrder::new(procs),
                 config,
             }
-        })
+        }))
     }
 
     fn lock(&self) -> MutexGuard<'_, Sched> {

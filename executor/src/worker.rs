@@ -55,6 +55,8 @@ pub(crate) struct M {
     p: Cell<Option<usize>>,
     spinning: Cell<bool>,
     runnext_polls: Cell<u32>,
+    /// The schedtick at which this M last gave the global queue and the poller their turn.
+    fair_tick: Cell<u32>,
     parker: Arc<Parker>,
 }
 
@@ -85,6 +87,7 @@ impl Drop for Entered {
         CURRENT.with(|c| c.set(ptr::null()));
         gorust_hooks::proc::exit();
         gorust_timer::driver::exit();
+        gorust_netpoll::driver::exit();
     }
 }
 
@@ -95,6 +98,7 @@ impl M {
             p: Cell::new(None),
             spinning: Cell::new(false),
             runnext_polls: Cell::new(0),
+            fair_tick: Cell::new(u32::MAX),
             parker: Arc::new(Parker::new()),
         }
     }
@@ -109,6 +113,8 @@ impl M {
             );
             c.set(self as *const M);
         });
+        // Sockets created on this M register with this runtime's poller.
+        gorust_netpoll::driver::enter(self.shared.driver.reactor.clone());
         Entered
     }
 
@@ -234,14 +240,14 @@ impl M {
                 return None;
             }
             self.run_timers(p, None);
-            // Fairness: now and then the global queue goes first.
-            if pp
-                .schedtick
-                .load(Relaxed)
-                .is_multiple_of(GLOBAL_QUEUE_INTERVAL)
-                && let Some(t) = shared.global_get_one()
-            {
-                return Some((t, false));
+            // Fairness: now and then the global queue and the poller go first, so a P that
+            // always has local work does not starve them (tokio's and Go's interval, 61).
+            let tick = pp.schedtick.load(Relaxed);
+            if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) && self.fair_tick.replace(tick) != tick {
+                shared.driver.poll_now();
+                if let Some(t) = shared.global_get_one() {
+                    return Some((t, false));
+                }
             }
             if self.runnext_polls.get() >= MAX_RUNNEXT_POLLS {
                 self.runnext_polls.set(0);
@@ -254,6 +260,12 @@ impl M {
             }
             if let Some(t) = shared.global_get_batch(p) {
                 return Some((t, false));
+            }
+            // Non-blocking netpoll: the ready tasks land in this P's queue.
+            if shared.driver.poll_now() > 0
+                && let Some(t) = pp.runq.pop()
+            {
+                return Some(t);
             }
             if self.spinning.get() || shared.idle.may_spin() {
                 self.become_spinning();
@@ -284,12 +296,10 @@ impl M {
     /// After dropping its P and its spinning status, an M looks once more at every queue; if
     /// work appeared it takes an idle P back and spins again. Returns true when it did.
     fn recheck_after_spinning(&self) -> bool {
-        let shared = &*self.shared;
-        let work = shared.global_len() > 0 || shared.ps.iter().any(|pp| !pp.runq.is_empty());
-        if !work {
+        if !self.work_anywhere() {
             return false;
         }
-        match shared.pidleget() {
+        match self.shared.pidleget() {
             Some(p) => {
                 self.acquire_p(p);
                 self.become_spinning();
@@ -297,6 +307,12 @@ impl M {
             }
             None => false,
         }
+    }
+
+    /// Whether any queue holds a task (a snapshot).
+    fn work_anywhere(&self) -> bool {
+        let shared = &*self.shared;
+        shared.global_len() > 0 || shared.ps.iter().any(|pp| !pp.runq.is_empty())
     }
 
     /// Go's `stealWork`: up to four passes over the other Ps in a random order, taking half a
@@ -389,18 +405,23 @@ impl M {
         }
     }
 
-    /// Becomes the driver sleeper if there is a timer to wait for and nobody else waits on it;
-    /// sleeps until the earliest deadline (or a break, or `woken()`), then fires due timers.
+    /// Becomes the driver sleeper if there is a timer or I/O to wait for and nobody else waits
+    /// on it; blocks in the poller until the earliest deadline (or an I/O event, a break, or
+    /// `woken()`), then fires due timers.
     /// Returns false without sleeping when there was nothing to wait for or the slot was
     /// taken.
     fn sleep_in_driver(&self, woken: impl Fn() -> bool) -> bool {
         let shared = &*self.shared;
-        let Some(first) = self.earliest_timer() else {
+        let first = self.earliest_timer();
+        let io = shared.driver.reactor.has_waiters();
+        if first.is_none() && !io {
             return false;
-        };
+        }
         if !shared.driver.try_acquire() {
-            // Someone else sleeps on the timers; make sure it wakes early enough for ours.
-            shared.driver.wake_for(first);
+            // Someone else sleeps in the driver; make sure it wakes early enough for us.
+            if let Some(first) = first {
+                shared.driver.wake_for(first);
+            }
             return false;
         }
         // Publish "someone sleeps", then read the deadlines again, so a timer added meanwhile
@@ -436,8 +457,10 @@ impl M {
         if main.is_woken() {
             return;
         }
-        if let Some(p) = self.shared.pidleget() {
-            // A P is free: use it to run tasks while main waits.
+        if self.work_anywhere()
+            && let Some(p) = self.shared.pidleget()
+        {
+            // Work is queued and a P is free: run tasks while main waits.
             self.acquire_p(p);
             return;
         }
