@@ -49,6 +49,27 @@ pub mod time {
     pub use gorust_timer::*;
 }
 
+/// Go channels: `chan::make::<T>(cap)`, rendezvous when `cap == 0`, close, and the machinery
+/// behind [`select!`].
+pub mod chan {
+    pub use gorust_chan::*;
+}
+
+/// Fair, cancel-safe `select` over channel operations and any futures (Go's `select`,
+/// tokio's `select!` syntax with `default`).
+pub use gorust_chan::select;
+
+/// Networking on the runtime's netpoller: TCP, UDP and Unix sockets (tokio's `tokio::net`).
+pub mod net {
+    pub use gorust_netpoll::net::*;
+}
+
+/// Asynchronous I/O on any file descriptor: `io::Async<T>` (tokio's `tokio::io` helpers live
+/// in `futures::io`; with feature `tokio-compat` the types implement tokio's traits too).
+pub mod io {
+    pub use gorust_netpoll::io::*;
+}
+
 /// Starts a goroutine: `go!(fut)` is [`spawn(fut)`](spawn), spelled as Go spells it. The
 /// returned handle may be ignored (dropping it detaches the task, as Go's `go` does).
 ///
