@@ -15,6 +15,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
@@ -58,6 +59,7 @@ trait Timers: 'static {
     type Sleep: Future<Output = ()> + Send + 'static;
     fn sleep(d: Duration) -> Self::Sleep;
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F);
+    fn yield_now() -> impl Future<Output = ()> + Send;
 }
 
 struct Gorust;
@@ -68,6 +70,9 @@ impl Timers for Gorust {
     }
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F) {
         drop(gorust::spawn(f));
+    }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        gorust::yield_now()
     }
 }
 
@@ -80,6 +85,9 @@ impl Timers for Tokio {
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F) {
         drop(tokio::spawn(f));
     }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
 }
 
 /// gorust-timer's sleeps on tokio's executor (the fallback driver thread).
@@ -91,6 +99,9 @@ impl Timers for GorustOnTokio {
     }
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F) {
         drop(tokio::spawn(f));
+    }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
     }
 }
 
@@ -114,23 +125,49 @@ fn base_ms() -> u64 {
     if full() { 500 } else { 20 }
 }
 
+/// Polls `make(i)` for `i in 0..n` once each in the current task, in chunks that fit the
+/// cooperative budget (both runtimes' `Sleep` spends one unit per poll and returns `Pending`
+/// without registering once 128 are spent), yielding between chunks; `keep` stores them.
+async fn register<T: Timers, S: Future + ?Sized>(
+    n: usize,
+    mut make: impl FnMut(usize) -> Pin<Box<S>>,
+    mut keep: impl FnMut(usize, Pin<Box<S>>),
+) {
+    let mut i = 0;
+    while i < n {
+        let end = (i + 100).min(n);
+        std::future::poll_fn(|cx| {
+            for j in i..end {
+                let mut s = make(j);
+                assert!(s.as_mut().poll(cx).is_pending());
+                keep(j, s);
+            }
+            Poll::Ready(())
+        })
+        .await;
+        i = end;
+        T::yield_now().await;
+    }
+}
+
 /// Creates and registers `n` sleeps (deadlines spread over base..base+100 ms), drops every
 /// other one, then awaits the rest. Returns (create/register/cancel phase, whole workload).
 async fn create_cancel<T: Timers>(n: usize) -> (Duration, Duration) {
     let start = Instant::now();
     let mut kept = Vec::with_capacity(n / 2 + 1);
-    std::future::poll_fn(|cx| {
-        for i in 0..n {
+    register::<T, T::Sleep>(
+        n,
+        |i| {
             let d =
                 Duration::from_millis(base_ms()) + Duration::from_micros((i % 1000) as u64 * 100);
-            let mut s = Box::pin(T::sleep(d));
-            assert!(s.as_mut().poll(cx).is_pending());
+            Box::pin(T::sleep(d))
+        },
+        |i, s| {
             if i % 2 == 0 {
                 kept.push(s);
-            } // else: cancelled before it fires
-        }
-        Poll::Ready(())
-    })
+            } // else: cancelled (dropped) before it fires
+        },
+    )
     .await;
     let phase = start.elapsed();
     for s in kept {
@@ -169,17 +206,28 @@ async fn concurrent_sleepers<T: Timers>(n: usize) -> (Duration, f64) {
     let base = LIVE.load(Relaxed);
     let start = Instant::now();
     let (tx, rx) = futures::channel::mpsc::unbounded::<()>();
+    let registered = Arc::new(AtomicUsize::new(0));
     for i in 0..n {
-        let tx = tx.clone();
+        let (tx, registered) = (tx.clone(), registered.clone());
         let d = Duration::from_millis(2 * base_ms() + (i % 100) as u64);
         T::spawn(async move {
-            T::sleep(d).await;
+            let mut s = std::pin::pin!(T::sleep(d));
+            // First poll registers the timer; then count it and sleep.
+            std::future::poll_fn(|cx| {
+                let _ = s.as_mut().poll(cx);
+                Poll::Ready(())
+            })
+            .await;
+            registered.fetch_add(1, Relaxed);
+            s.await;
             drop(tx);
         });
     }
     drop(tx);
-    // Let every task run once and register its timer, then read the memory.
-    T::sleep(Duration::from_millis(base_ms() / 2)).await;
+    // Read the memory once every task has registered its timer.
+    while registered.load(Relaxed) < n {
+        T::sleep(Duration::from_millis(1)).await;
+    }
     let per_task = LIVE.load(Relaxed).saturating_sub(base) as f64 / n as f64;
     futures::StreamExt::for_each(rx, |_| async {}).await;
     (start.elapsed(), per_task)
@@ -189,14 +237,11 @@ async fn concurrent_sleepers<T: Timers>(n: usize) -> (Duration, f64) {
 async fn memory<T: Timers>(n: usize) -> (f64, f64) {
     let (b0, a0) = (LIVE.load(Relaxed), ALLOCS.load(Relaxed));
     let mut v = Vec::with_capacity(n);
-    std::future::poll_fn(|cx| {
-        for _ in 0..n {
-            let mut s = Box::pin(T::sleep(Duration::from_secs(3600)));
-            let _ = s.as_mut().poll(cx);
-            v.push(s);
-        }
-        Poll::Ready(())
-    })
+    register::<T, T::Sleep>(
+        n,
+        |_| Box::pin(T::sleep(Duration::from_secs(3600))),
+        |_, s| v.push(s),
+    )
     .await;
     let bytes = LIVE.load(Relaxed).saturating_sub(b0) as f64 / n as f64;
     let allocs = ALLOCS.load(Relaxed).saturating_sub(a0) as f64 / n as f64;

@@ -137,6 +137,13 @@ impl AfterFunc {
     }
 }
 
+impl Drop for AfterFunc {
+    /// Detaches: a pending call still runs (Go's semantics); a stopped one frees `f` now.
+    fn drop(&mut self) {
+        self.entry.release_if_inactive();
+    }
+}
+
 /// The waker of an `after` entry: waking it sends the current time on the channel.
 struct Send1 {
     tx: gorust_chan::Sender<Instant>,

@@ -280,6 +280,22 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// Drops the registered waker if the timer is inactive (it can then never be woken); used
+    /// when the last handle of a callback timer goes away, so its function is not dropped
+    /// later under a heap lock.
+    pub(crate) fn release_if_inactive(&self) {
+        let mut g = self.lock();
+        let old = if g.fields().when == NONE {
+            g.fields().waker.take()
+        } else {
+            None
+        };
+        drop(g);
+        drop(old);
+    }
+}
+
 /// Stores `waker` unless the registered one already wakes the same task; returns the old one
 /// (to be dropped after the lock is released).
 #[inline]

@@ -51,3 +51,15 @@ pub use timer::Timer;
 
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use std::time::{Duration, Instant};
+
+/// Compile-time checks: every handle can cross threads (hyper needs `Sleep: Send + Sync`).
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Sleep>();
+    send_sync::<Timer>();
+    send_sync::<AfterFunc>();
+    send_sync::<Interval>();
+    send_sync::<Timeout<std::future::Ready<()>>>();
+    send_sync::<driver::Timers>();
+    send_sync::<error::Elapsed>();
+};
