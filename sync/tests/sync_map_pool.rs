@@ -47,7 +47,7 @@ fn matches_reference_model_sequentially() {
             }
             4 => assert_eq!(m.load_and_delete(&k), r.remove(&k)),
             5 => {
-                let old = if rng.next() % 2 == 0 {
+                let old = if rng.next().is_multiple_of(2) {
                     r.get(&k).copied().unwrap_or(7)
                 } else {
                     rng.next() % 1000
