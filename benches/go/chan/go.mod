@@ -1,0 +1,3 @@
+module gorust/benches/chan
+
+go 1.22
