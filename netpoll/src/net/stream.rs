@@ -4,8 +4,9 @@
 //! Reads and writes go through `&self`, so a stream's read half and write half can be used
 //! from two tasks at once: they park in different directions of one poll descriptor.
 //!
-//! Invariants: a zero-length read or write makes the syscall (it returns 0 at once and never
-//! parks); every write uses `MSG_NOSIGNAL` (see `sock.rs`).
+//! Invariants: a zero-length read or write returns `Ok(0)` at once and never parks (a
+//! zero-length `recv` on a Unix stream would otherwise wait for data: std's `Read` contract
+//! says an empty buffer reads 0); every write uses `MSG_NOSIGNAL` (see `sock.rs`).
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
@@ -41,6 +42,9 @@ pub(crate) fn poll_read_uninit<S: Stream + ?Sized>(
     cx: &mut Context<'_>,
     buf: &mut [MaybeUninit<u8>],
 ) -> Poll<io::Result<usize>> {
+    if buf.is_empty() {
+        return Poll::Ready(Ok(0));
+    }
     let fd = s.__fd();
     s.__source()
         .poll_io(Direction::Read, cx, || sock::recv(fd, buf, 0))
@@ -53,6 +57,9 @@ pub(crate) fn poll_read<S: Stream + ?Sized>(
     cx: &mut Context<'_>,
     buf: &mut [u8],
 ) -> Poll<io::Result<usize>> {
+    if buf.is_empty() {
+        return Poll::Ready(Ok(0));
+    }
     let fd = s.__fd();
     s.__source()
         .poll_io(Direction::Read, cx, || sock::recv_init(fd, buf, 0))
@@ -65,6 +72,9 @@ pub(crate) fn poll_read_vectored<S: Stream + ?Sized>(
     cx: &mut Context<'_>,
     bufs: &mut [IoSliceMut<'_>],
 ) -> Poll<io::Result<usize>> {
+    if bufs.iter().all(|b| b.is_empty()) {
+        return Poll::Ready(Ok(0));
+    }
     let fd = s.__fd();
     s.__source()
         .poll_io(Direction::Read, cx, || sock::readv(fd, bufs))
@@ -77,6 +87,9 @@ pub(crate) fn poll_write<S: Stream + ?Sized>(
     cx: &mut Context<'_>,
     buf: &[u8],
 ) -> Poll<io::Result<usize>> {
+    if buf.is_empty() {
+        return Poll::Ready(Ok(0));
+    }
     let fd = s.__fd();
     s.__source()
         .poll_io(Direction::Write, cx, || sock::send(fd, buf))
@@ -89,6 +102,9 @@ pub(crate) fn poll_write_vectored<S: Stream + ?Sized>(
     cx: &mut Context<'_>,
     bufs: &[IoSlice<'_>],
 ) -> Poll<io::Result<usize>> {
+    if bufs.iter().all(|b| b.is_empty()) {
+        return Poll::Ready(Ok(0));
+    }
     let fd = s.__fd();
     s.__source()
         .poll_io(Direction::Write, cx, || sock::sendv(fd, bufs))
