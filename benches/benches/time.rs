@@ -59,7 +59,7 @@ trait Timers: 'static {
     type Sleep: Future<Output = ()> + Send + 'static;
     fn sleep(d: Duration) -> Self::Sleep;
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F);
-    fn yield_now() -> impl Future<Output = ()> + Send;
+    fn unconstrained<F: Future + Unpin>(f: F) -> impl Future<Output = F::Output>;
 }
 
 struct Gorust;
@@ -71,8 +71,8 @@ impl Timers for Gorust {
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F) {
         drop(gorust::spawn(f));
     }
-    fn yield_now() -> impl Future<Output = ()> + Send {
-        gorust::yield_now()
+    fn unconstrained<F: Future + Unpin>(f: F) -> impl Future<Output = F::Output> {
+        Unconstrained(f)
     }
 }
 
@@ -85,8 +85,8 @@ impl Timers for Tokio {
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F) {
         drop(tokio::spawn(f));
     }
-    fn yield_now() -> impl Future<Output = ()> + Send {
-        tokio::task::yield_now()
+    fn unconstrained<F: Future + Unpin>(f: F) -> impl Future<Output = F::Output> {
+        tokio::task::unconstrained(f)
     }
 }
 
@@ -100,8 +100,8 @@ impl Timers for GorustOnTokio {
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F) {
         drop(tokio::spawn(f));
     }
-    fn yield_now() -> impl Future<Output = ()> + Send {
-        tokio::task::yield_now()
+    fn unconstrained<F: Future + Unpin>(f: F) -> impl Future<Output = F::Output> {
+        tokio::task::unconstrained(f)
     }
 }
 
@@ -125,28 +125,35 @@ fn base_ms() -> u64 {
     if full() { 500 } else { 20 }
 }
 
-/// Polls `make(i)` for `i in 0..n` once each in the current task, in chunks that fit the
-/// cooperative budget (both runtimes' `Sleep` spends one unit per poll and returns `Pending`
-/// without registering once 128 are spent), yielding between chunks; `keep` stores them.
+/// Polls `make(i)` for `i in 0..n` once each in the current task with the cooperative
+/// budget lifted (both runtimes' `Sleep` spends one unit per poll and returns `Pending`
+/// without registering once 128 are spent); `keep` stores them.
 async fn register<T: Timers, S: Future + ?Sized>(
     n: usize,
     mut make: impl FnMut(usize) -> Pin<Box<S>>,
     mut keep: impl FnMut(usize, Pin<Box<S>>),
 ) {
-    let mut i = 0;
-    while i < n {
-        let end = (i + 100).min(n);
-        std::future::poll_fn(|cx| {
-            for j in i..end {
-                let mut s = make(j);
-                assert!(s.as_mut().poll(cx).is_pending());
-                keep(j, s);
-            }
-            Poll::Ready(())
-        })
-        .await;
-        i = end;
-        T::yield_now().await;
+    T::unconstrained(std::future::poll_fn(|cx| {
+        for j in 0..n {
+            let mut s = make(j);
+            assert!(s.as_mut().poll(cx).is_pending());
+            keep(j, s);
+        }
+        Poll::Ready(())
+    }))
+    .await;
+}
+
+/// Polls `F` with gorust's cooperative budget lifted (tokio's `task::unconstrained`).
+struct Unconstrained<F>(F);
+
+impl<F: Future + Unpin> Future for Unconstrained<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        let saved = gorust_hooks::coop::set_budget(gorust_hooks::coop::UNCONSTRAINED);
+        let r = Pin::new(&mut self.0).poll(cx);
+        gorust_hooks::coop::set_budget(saved);
+        r
     }
 }
 
@@ -264,7 +271,7 @@ fn main() {
 
     // create+cancel
     let n = size(1_000_000);
-    let (mut gp, mut gw, mut tp, mut tw) = (vec![], vec![], vec![], vec![]);
+    let (mut gp, mut gw, mut tp, mut tw, mut fp) = (vec![], vec![], vec![], vec![], vec![]);
     for _ in 0..runs() {
         let (p, w) = g.block_on(create_cancel::<Gorust>(n));
         gp.push(p);
@@ -272,13 +279,22 @@ fn main() {
         let (p, w) = t.block_on(create_cancel::<Tokio>(n));
         tp.push(p);
         tw.push(w);
+        let (p, _) = t.block_on(create_cancel::<GorustOnTokio>(n));
+        fp.push(p);
     }
     row(
         &format!("create+register+cancel {n} timers (half cancelled)"),
         "ns/timer",
         ns_per(median(gp), n),
         "tokio",
-        ns_per(median(tp), n),
+        ns_per(median(tp.clone()), n),
+    );
+    row(
+        "  gorust-timer on tokio (fallback heap), create+register+cancel",
+        "ns/timer",
+        ns_per(median(fp), n),
+        "tokio",
+        ns_per(median(tp.clone()), n),
     );
     row(
         &format!(

@@ -13,6 +13,8 @@
 //!   semantics), awaited in place of a receive from `t.C`.
 //! - [`after_func`] ([`AfterFunc`]): Go's `time.AfterFunc`, run on the timer thread.
 //! - [`after`]: Go's `time.After`, a `gorust_chan::Receiver<Instant>` for `select!`.
+//! - [`Ticker`], [`tick`]: Go's `time.Ticker` and `time.Tick` (a channel, slow receivers
+//!   skip ticks).
 //!
 //! Extreme inputs are defined: `Duration::ZERO` and instants in the past complete at the first
 //! poll, `Duration::MAX` sleeps about 30 years; nothing panics or overflows.
@@ -40,12 +42,14 @@ mod loom;
 #[cfg(all(test, loom))]
 mod loom_models;
 mod sleep;
+mod ticker;
 mod timeout;
 mod timer;
 mod timers;
 
 pub use after::{AfterFunc, after, after_func};
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
+pub use ticker::{Ticker, tick};
 pub use timeout::{Timeout, error, timeout, timeout_at};
 pub use timer::Timer;
 
@@ -59,6 +63,7 @@ const _: () = {
     send_sync::<Timer>();
     send_sync::<AfterFunc>();
     send_sync::<Interval>();
+    send_sync::<Ticker>();
     send_sync::<Timeout<std::future::Ready<()>>>();
     send_sync::<driver::Timers>();
     send_sync::<error::Elapsed>();

@@ -85,3 +85,43 @@ fn select_loop_with_after_heartbeat() {
         producer.join().unwrap();
     });
 }
+
+#[test]
+fn ticker_ticks_stops_and_resets() {
+    block_on(async {
+        let start = Instant::now();
+        let t = gorust_timer::Ticker::new(2 * MS);
+        let mut last = start;
+        for _ in 0..5 {
+            let at = t.c().recv().await.unwrap();
+            assert!(at > last);
+            last = at;
+        }
+        assert!(start.elapsed() >= 10 * MS);
+        t.stop();
+        let _ = t.c().try_recv(); // a tick sent before stop may sit in the channel
+        std::thread::sleep(10 * MS);
+        assert!(t.c().try_recv().is_err(), "no tick after stop");
+        t.reset(MS);
+        assert!(t.c().recv().await.is_some(), "reset restarts it");
+        // A slow receiver skips ticks: one value waits, the rest are dropped.
+        std::thread::sleep(20 * MS);
+        assert!(t.c().try_recv().is_ok());
+        assert!(t.c().try_recv().is_err());
+        // Zero period does not panic (raised to 1 us).
+        let z = gorust_timer::Ticker::new(Duration::ZERO);
+        assert!(z.c().recv().await.is_some());
+    });
+}
+
+#[test]
+fn tick_without_handle_stops_when_the_receiver_is_dropped() {
+    block_on(async {
+        let rx = gorust_timer::tick(MS);
+        for _ in 0..3 {
+            rx.recv().await.unwrap();
+        }
+        drop(rx); // the ticker notices at its next tick and does not re-arm
+        std::thread::sleep(5 * MS);
+    });
+}
