@@ -27,6 +27,8 @@
 mod block;
 mod clock;
 mod cond;
+pub mod context;
+pub mod errgroup;
 mod loom;
 mod map;
 mod mutex;
@@ -35,6 +37,7 @@ pub mod pool;
 mod rwlock;
 mod sema;
 mod semaphore;
+pub mod singleflight;
 mod waitgroup;
 mod waitlist;
 
