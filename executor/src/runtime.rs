@@ -504,7 +504,7 @@ fn drain_tasks(shared: &Arc<Shared>) {
             drop(t);
             dropped += 1;
         }
-        if shared.registry.live() == 0 {
+        if dropped == 0 && shared.registry.live() == 0 {
             break;
         }
         // Parked tasks sit in no queue: wake them so they land in the global queue.
@@ -651,7 +651,8 @@ impl Handle {
         let s = &self.shared;
         Metrics {
             procs: s.procs,
-            alive_tasks: s.registry.live(),
+            alive_tasks: s.alive(),
+            parked_tasks: s.registry.live(),
             spawned_tasks: s.spawned(),
             steals: s.stats.steals.load(Relaxed),
             parks: s.stats.parks.load(Relaxed),
@@ -681,7 +682,9 @@ pub struct Metrics {
     /// Number of Ps.
     pub procs: usize,
     /// Tasks spawned whose future has not been dropped yet.
-    pub alive_tasks: usize,
+    pub alive_tasks: u64,
+    /// Tasks that have parked (returned `Pending`) and not finished.
+    pub parked_tasks: usize,
     /// Tasks spawned since the runtime started.
     pub spawned_tasks: u64,
     /// Successful steals from another P's queue.

@@ -56,6 +56,8 @@ pub(crate) struct P {
     goid_end: AtomicU64,
     /// Tasks spawned on this P (owner-written; summed for metrics).
     pub(crate) spawned: AtomicU64,
+    /// Tasks whose future was dropped on this P's M (summed for metrics).
+    finished: AtomicU64,
 }
 
 /// Ids a P reserves from the global counter at a time (Go's `_GoidCacheBatch`).
@@ -74,6 +76,7 @@ pub(crate) struct Config {
 #[derive(Default)]
 pub(crate) struct Stats {
     pub(crate) spawned: AtomicU64,
+    pub(crate) finished: AtomicU64,
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
     pub(crate) threads_started: AtomicU64,
@@ -119,6 +122,7 @@ impl Shared {
                     goid_next: AtomicU64::new(0),
                     goid_end: AtomicU64::new(0),
                     spawned: AtomicU64::new(0),
+                    finished: AtomicU64::new(0),
                 })
                 .collect();
             let idle = Idle::new(procs);
@@ -178,6 +182,26 @@ impl Shared {
             }
         };
         Id(std::num::NonZeroU64::new(n).expect("task id counter overflowed u64"))
+    }
+
+    /// Counts a task whose future was just dropped, on the current P's counter when this
+    /// thread holds one (no shared cache line on the hot path).
+    pub(crate) fn task_finished(&self) {
+        match gorust_hooks::proc::current() {
+            Some(p) if p < self.procs => self.ps[p].finished.fetch_add(1, Relaxed),
+            _ => self.stats.finished.fetch_add(1, Relaxed),
+        };
+    }
+
+    /// Tasks spawned whose future has not been dropped yet.
+    pub(crate) fn alive(&self) -> u64 {
+        let finished = self.stats.finished.load(Relaxed)
+            + self
+                .ps
+                .iter()
+                .map(|p| p.finished.load(Relaxed))
+                .sum::<u64>();
+        self.spawned().saturating_sub(finished)
     }
 
     /// Tasks spawned so far.

@@ -8,8 +8,11 @@
 //! 2. poll the user's future inside `catch_unwind`, so a panic becomes a `JoinError` carrying
 //!    the payload and never unwinds into the worker thread.
 //!
-//! When the body is dropped (after completion or on cancellation) it removes the task from
-//! the runtime's live-task registry. async-task drops the future before it frees the header,
+//! The first time the user's future returns `Pending`, the body registers the task (with a
+//! clone of its waker) in the runtime's registry of parked tasks, which shutdown uses to reach
+//! tasks that sit in no queue. A task that finishes in its first poll never touches the
+//! registry. When the body is dropped (after completion or on cancellation) it marks the task
+//! finished and leaves the registry. async-task drops the future before it frees the header,
 //! so the borrowed [`TaskMeta`] outlives the body.
 
 use std::future::Future;
@@ -26,19 +29,27 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: F,
         meta: &'a TaskMeta,
+        // Slot in the registry of parked tasks, once the task has parked.
+        key: usize,
     }
 
     impl<F> PinnedDrop for Body<'_, F> {
         fn drop(this: Pin<&mut Self>) {
             let meta = this.meta;
-            meta.shared.registry.remove(meta.key.load(std::sync::atomic::Ordering::Acquire));
+            meta.set_finished();
+            meta.shared.registry.remove(this.key);
+            meta.shared.task_finished();
         }
     }
 }
 
 impl<'a, F> Body<'a, F> {
     pub(crate) fn new(fut: F, meta: &'a TaskMeta) -> Self {
-        Body { fut, meta }
+        Body {
+            fut,
+            meta,
+            key: crate::registry::NO_KEY,
+        }
     }
 }
 
@@ -56,6 +67,14 @@ impl<F: Future> Future for Body<'_, F> {
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Ok(Poll::Pending) => {
                 meta.set_wait_reason(gorust_hooks::wait::take_wait_reason());
+                if *this.key == crate::registry::NO_KEY {
+                    match meta.shared.registry.insert(meta.id, cx.waker().clone()) {
+                        Some(key) => *this.key = key,
+                        // The runtime is shutting down: get rescheduled, so the shutdown
+                        // drain finds this task in a queue and drops it.
+                        None => cx.waker().wake_by_ref(),
+                    }
+                }
                 Poll::Pending
             }
             Err(payload) => Poll::Ready(Err(JoinError::panic(meta.id, payload))),

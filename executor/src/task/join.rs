@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use async_task::FallibleTask;
 
@@ -40,6 +40,8 @@ use super::meta::{Id, TaskMeta};
 pub struct JoinHandle<T> {
     task: Option<FallibleTask<Result<T, JoinError>, TaskMeta>>,
     meta: NonNull<TaskMeta>,
+    /// The task's own waker: how `abort` gets a parked task polled (and cancelled).
+    waker: Waker,
     id: Id,
 }
 
@@ -53,12 +55,16 @@ unsafe impl<T: Send> Sync for JoinHandle<T> {}
 impl<T> Unpin for JoinHandle<T> {}
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<Result<T, JoinError>, TaskMeta>) -> Self {
+    pub(crate) fn new(
+        task: async_task::Task<Result<T, JoinError>, TaskMeta>,
+        waker: Waker,
+    ) -> Self {
         let meta = NonNull::from(task.metadata());
         let id = task.metadata().id;
         JoinHandle {
             task: Some(task.fallible()),
             meta,
+            waker,
             id,
         }
     }
@@ -85,7 +91,8 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        abort_task(self.meta());
+        self.meta().set_aborted();
+        self.waker.wake_by_ref();
     }
 
     /// Reports whether the task has finished (returned, panicked or been cancelled).
@@ -130,24 +137,11 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort_handle(&self) -> AbortHandle {
-        let meta = self.meta();
         AbortHandle {
-            waker: meta
-                .shared
-                .registry
-                .waker(meta.key.load(std::sync::atomic::Ordering::Acquire), meta.id),
+            waker: self.waker.clone(),
             meta: self.meta,
             id: self.id,
         }
-    }
-}
-
-/// Sets the abort bit and wakes the task so it completes as cancelled.
-fn abort_task(meta: &TaskMeta) {
-    meta.set_aborted();
-    let key = meta.key.load(std::sync::atomic::Ordering::Acquire);
-    if let Some(w) = meta.shared.registry.waker(key, meta.id) {
-        w.wake();
     }
 }
 
@@ -208,14 +202,14 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// });
 /// ```
 pub struct AbortHandle {
-    /// Keeps the task allocation (and so `meta`) alive; `None` once the task had finished.
-    waker: Option<std::task::Waker>,
+    /// Keeps the task allocation (and so `meta`) alive, and gets the task polled.
+    waker: Waker,
     meta: NonNull<TaskMeta>,
     id: Id,
 }
 
-// SAFETY: `meta` is only dereferenced while `waker` (a counted reference to the task) is held;
-// `TaskMeta` is `Sync` and `Waker` is `Send + Sync`.
+// SAFETY: `meta` is only dereferenced while `waker` (a counted reference to the task, which
+// keeps its allocation alive) is held; `TaskMeta` is `Sync` and `Waker` is `Send + Sync`.
 unsafe impl Send for AbortHandle {}
 // SAFETY: as above.
 unsafe impl Sync for AbortHandle {}
@@ -227,10 +221,9 @@ impl AbortHandle {
     ///
     /// See [`AbortHandle`].
     pub fn abort(&self) {
-        if self.waker.is_some() {
-            // SAFETY: the held waker keeps the task allocation, and so its metadata, alive.
-            abort_task(unsafe { self.meta.as_ref() });
-        }
+        // SAFETY: the held waker keeps the task allocation, and so its metadata, alive.
+        unsafe { self.meta.as_ref() }.set_aborted();
+        self.waker.wake_by_ref();
     }
 
     /// Reports whether the task has finished.
@@ -239,15 +232,8 @@ impl AbortHandle {
     ///
     /// See [`AbortHandle`].
     pub fn is_finished(&self) -> bool {
-        if self.waker.is_none() {
-            return true;
-        }
         // SAFETY: the held waker keeps the task allocation alive.
-        let meta = unsafe { self.meta.as_ref() };
-        !meta
-            .shared
-            .registry
-            .contains(meta.key.load(std::sync::atomic::Ordering::Acquire), self.id)
+        unsafe { self.meta.as_ref() }.is_finished()
     }
 
     /// The id of the task.

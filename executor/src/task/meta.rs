@@ -5,7 +5,6 @@
 //!   id        Id (u64, never reused)          Go's goid
 //!   location  &'static Location               where `spawn` was called (Go's gopc)
 //!   shared    Arc<Shared>                     the runtime the task belongs to
-//!   key       AtomicUsize                     its slot in the live-task registry
 //!   state     AtomicU8 (bits below)
 //!   wait      AtomicU8 (a gorust_hooks::wait::WaitReason)
 //! ```
@@ -16,12 +15,13 @@
 //! |-----|------------|-----------------------------|-----------------------------------------------|
 //! | 0   | `ABORTED`  | `JoinHandle::abort`         | complete as cancelled at the next poll        |
 //! | 1   | `BLOCKING` | `spawn_blocking`, at birth  | scheduled on the blocking pool, not on a P    |
+//! | 2   | `FINISHED` | the task body, when dropped | the user's future is gone (done or cancelled) |
 
 use std::fmt;
 use std::num::NonZeroU64;
 use std::panic::Location;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::sched::Shared;
 
@@ -29,6 +29,8 @@ use crate::sched::Shared;
 pub(crate) const ABORTED: u8 = 1 << 0;
 /// The task runs on the blocking pool (`spawn_blocking`), not on a P.
 pub(crate) const BLOCKING: u8 = 1 << 1;
+/// The user's future has been dropped (after completion or cancellation).
+pub(crate) const FINISHED: u8 = 1 << 2;
 
 /// A task's unique id (Go's goroutine id). Ids are never reused within a process.
 ///
@@ -69,7 +71,6 @@ pub(crate) struct TaskMeta {
     pub(crate) id: Id,
     pub(crate) location: &'static Location<'static>,
     pub(crate) shared: Arc<Shared>,
-    pub(crate) key: AtomicUsize,
     state: AtomicU8,
     wait: AtomicU8,
 }
@@ -85,7 +86,6 @@ impl TaskMeta {
             id,
             location,
             shared,
-            key: AtomicUsize::new(usize::MAX),
             state: AtomicU8::new(if blocking { BLOCKING } else { 0 }),
             wait: AtomicU8::new(0),
         }
@@ -101,6 +101,14 @@ impl TaskMeta {
 
     pub(crate) fn set_aborted(&self) {
         self.state.fetch_or(ABORTED, Ordering::AcqRel);
+    }
+
+    pub(crate) fn set_finished(&self) {
+        self.state.fetch_or(FINISHED, Ordering::Release);
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.state.load(Ordering::Acquire) & FINISHED != 0
     }
 
     pub(crate) fn set_wait_reason(&self, r: gorust_hooks::wait::WaitReason) {

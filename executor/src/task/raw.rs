@@ -7,7 +7,6 @@
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use async_task::{Builder, ScheduleInfo, WithInfo};
 
@@ -18,7 +17,7 @@ use super::meta::TaskMeta;
 use crate::sched::Shared;
 
 /// Allocates a task for `fut` on runtime `shared`; `p` is the P the caller holds, if it is an
-/// M of `shared` (its id cache and registry shard are used). Returns the runnable to schedule, or
+/// M of `shared` (its id cache is used). Returns the runnable to schedule, or
 /// `None` when the runtime is shutting down (the handle then reports the task cancelled).
 pub(crate) fn spawn_raw<F>(
     shared: &Arc<Shared>,
@@ -41,22 +40,15 @@ where
             .metadata(meta)
             .spawn_unchecked(|meta| Body::new(fut, meta), WithInfo(schedule))
     };
-    match shared
-        .registry
-        .insert(runnable.metadata().id, runnable.waker(), p)
-    {
-        Some(key) => {
-            runnable.metadata().key.store(key, Ordering::Release);
-            shared.stats.spawned.fetch_add(1, Ordering::Relaxed);
-            (Some(runnable), JoinHandle::new(task))
-        }
-        None => {
-            // The runtime is shutting down: dropping the runnable cancels the task and drops
-            // the future now; the handle reports `JoinError::Cancelled`.
-            drop(runnable);
-            (None, JoinHandle::new(task))
-        }
+    if shared.registry.is_closed() {
+        // The runtime is shutting down: dropping the runnable cancels the task and drops
+        // the future now; the handle reports `JoinError::Cancelled`.
+        let waker = runnable.waker();
+        drop(runnable);
+        return (None, JoinHandle::new(task, waker));
     }
+    let waker = runnable.waker();
+    (Some(runnable), JoinHandle::new(task, waker))
 }
 
 /// async-task's schedule function for every gorust task: called on each wake.
