@@ -69,12 +69,20 @@ fn panic_message(p: &(dyn Any + Send)) -> String {
 ///
 /// ```
 /// # futures::executor::block_on(async {
+/// use std::task::Poll;
 /// let g = gorust_sync::singleflight::Group::new();
-/// let (a, b) = futures::join!(
-///     g.run("k", async { 1 }),
-///     g.run("k", async { 2 }),
-/// );
-/// assert_eq!(a.0, 1);
+/// // A leader that is still running when the duplicate arrives (it yields once).
+/// let mut yielded = false;
+/// let slow = std::future::poll_fn(move |cx| {
+///     if yielded {
+///         return Poll::Ready(1);
+///     }
+///     yielded = true;
+///     cx.waker().wake_by_ref();
+///     Poll::Pending
+/// });
+/// let (a, b) = futures::join!(g.run("k", slow), g.run("k", async { 2 }));
+/// assert_eq!(a, (1, true));
 /// assert_eq!(b, (1, true)); // the duplicate got the leader's result
 /// # });
 /// ```
