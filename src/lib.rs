@@ -27,6 +27,27 @@
 //! | [`runtime::Builder::procs`]    | `GOMAXPROCS`           | `worker_threads`             |
 //! | [`time::sleep`]                | `time.Sleep`           | `tokio::time::sleep`         |
 
+//! `#[gorust::main]` needs an `async fn`:
+//!
+//! ```compile_fail
+//! #[gorust::main]
+//! fn main() {}
+//! ```
+//!
+//! and takes no arguments:
+//!
+//! ```compile_fail
+//! #[gorust::main]
+//! async fn main(x: u32) {}
+//! ```
+//!
+//! Unknown arguments are errors, not silently ignored:
+//!
+//! ```compile_fail
+//! #[gorust::main(threads = 4)]
+//! async fn main() {}
+//! ```
+
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 extern crate self as gorust;
