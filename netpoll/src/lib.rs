@@ -11,10 +11,14 @@
 //! driven by its own thread does the same, so everything here runs under tokio or
 //! `futures::executor` too.
 //!
-//! Modules: [`driver`] (the executor seam), [`io`] (`Async<T>`), [`net`] (TCP, UDP, Unix).
+//! Modules: [`driver`] (the executor seam), [`io`] (`Async<T>`), [`net`] (TCP, UDP, Unix),
+//! and with feature `tokio-compat` `compat` (tokio's and hyper's I/O traits, hyper's timer).
 
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(feature = "tokio-compat")]
+#[path = "compat_io.rs"]
+pub mod compat;
 pub mod driver;
 pub mod io;
 pub mod net;

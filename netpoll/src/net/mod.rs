@@ -7,7 +7,7 @@
 
 mod addr;
 pub(crate) mod sock;
-mod split;
+pub(crate) mod split;
 pub(crate) mod stream;
 pub mod tcp;
 mod udp;
