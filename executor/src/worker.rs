@@ -251,8 +251,10 @@ impl M {
             }
             if self.runnext_polls.get() >= MAX_RUNNEXT_POLLS {
                 self.runnext_polls.set(0);
-                if let Some(pushed) = pp.runq.demote_runnext() {
-                    self.after_push(pushed);
+                // The runnext task goes behind the ring. That adds no parallel work (it was
+                // already queued here), so no M is woken unless the ring overflows.
+                if let Some(Pushed::Overflow(batch)) = pp.runq.demote_runnext() {
+                    self.shared.inject_batch(batch);
                 }
             }
             if let Some(t) = pp.runq.pop() {
