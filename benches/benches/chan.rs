@@ -403,7 +403,60 @@ fn go_figures() -> Option<Vec<(String, f64)>> {
     )
 }
 
+fn st_select<C: Chan>(n: usize) {
+    let pairs: Vec<_> = (0..4).map(|_| C::make(1)).collect();
+    let txs: Vec<C::Tx> = pairs.iter().map(|(t, _)| t.clone()).collect();
+    let mut it = pairs.into_iter().map(|(_, r)| r);
+    let mut rxs: [C::Rx; 4] = std::array::from_fn(|_| it.next().unwrap());
+    for t in &txs {
+        assert!(C::try_send(t, 0));
+    }
+    futures::executor::block_on(async {
+        for _ in 0..n {
+            let i = C::select4(&mut rxs).await;
+            assert!(C::try_send(&txs[i], 0));
+        }
+    });
+}
+
+/// `CHAN_BENCH_PROFILE=<pingpong|spsc|mpmc|select>`: run only gorust's side of one workload
+/// on the gorust executor, repeatedly, for a profiler.
+fn profile(work: &str) {
+    if let Some(rest) = work.strip_prefix("st-select-") {
+        // Single-threaded, executor-free (for instruction counting under callgrind):
+        // `st-select-<contender>-<n>`.
+        let (who, n) = rest.split_once('-').unwrap();
+        let n: usize = n.parse().unwrap();
+        match who {
+            "gorust" => st_select::<Gorust>(n),
+            "kanal" => st_select::<Kanal>(n),
+            "flume" => st_select::<Flume>(n),
+            _ => st_select::<TokioMpsc>(n),
+        }
+        return;
+    }
+    let rt = gorust::runtime::Builder::new()
+        .procs(2)
+        .build()
+        .expect("gorust runtime");
+    let ex = Exec::Gorust;
+    for _ in 0..runs() {
+        let (d, ops) = rt.block_on(async {
+            match work {
+                "pingpong" => (pingpong::<Gorust>(ex, PINGPONG).await, PINGPONG),
+                "spsc" => (throughput::<Gorust>(ex, 1024, 1, 1, SPSC).await, SPSC),
+                "mpmc" => (throughput::<Gorust>(ex, 1024, 4, 4, MPMC).await, MPMC),
+                _ => (select4::<Gorust>(ex, SELECT).await, SELECT),
+            }
+        });
+        println!("{work}: {:.1} ns/op", ns_per(d, ops));
+    }
+}
+
 fn main() {
+    if let Ok(work) = std::env::var("CHAN_BENCH_PROFILE") {
+        return profile(&work);
+    }
     gorust_benches::header("channels: gorust-chan vs flume, kanal, async-channel, tokio mpsc");
     let grt = gorust::runtime::Builder::new()
         .procs(2)

@@ -69,13 +69,15 @@ pub(crate) trait CaseOutput {
 }
 
 /// A receive case (`v, ok := <-c`).
-pub(crate) struct RecvCase<T> {
+#[doc(hidden)]
+pub struct RecvCase<T> {
     chan: NonNull<Chan<T>>,
     node: Sudog<T>,
 }
 
 /// A send case (`c <- v`); the value waits in the sudog's slot.
-pub(crate) struct SendCase<T> {
+#[doc(hidden)]
+pub struct SendCase<T> {
     chan: NonNull<Chan<T>>,
     node: Sudog<T>,
 }
@@ -89,6 +91,18 @@ unsafe impl<T: Send> Sync for RecvCase<T> {}
 unsafe impl<T: Send> Send for SendCase<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Sync for SendCase<T> {}
+
+impl<T> std::fmt::Debug for RecvCase<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecvCase")
+    }
+}
+
+impl<T> std::fmt::Debug for SendCase<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SendCase")
+    }
+}
 
 impl<T> RecvCase<T> {
     /// A receive on `chan`, which must outlive the case.

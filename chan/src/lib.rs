@@ -180,8 +180,10 @@ pub fn reinjected_values() -> usize {
 /// Items `select!` expands to; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::case::{RecvCase, SendCase};
     pub use crate::select::{
-        BranchDyn, Branches, CaseRef, ChanBranch, ChanKind, ChanTag, Cons, DEFAULT, ELSE,
-        FutBranch, FutKind, FutTag, MAX_BRANCHES, Nil, Select, SelectCase, TakeOutput,
+        Borrowed, BranchDyn, Branches, CaseOps, CaseRef, ChanBranch, ChanKind, ChanTag, Cons,
+        DEFAULT, ELSE, FutBranch, FutKind, FutTag, MAX_BRANCHES, Nil, Select, SelectCase,
+        TakeOutput,
     };
 }

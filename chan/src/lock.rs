@@ -2,20 +2,28 @@
 //!
 //! A raw lock (no guard type) because a select holds the locks of several channels of
 //! different element types at once and releases them in reverse order, as Go's `sellock` /
-//! `selunlock` do. Outside loom it is `parking_lot::RawMutex` (one CAS to lock, one to unlock,
-//! adaptive spinning, then a futex park). Under loom it is a `loom::sync::Mutex` whose guard
-//! is parked inside the lock while held, so the model checker sees every acquisition and
-//! blocks (rather than spins) the waiters.
+//! `selunlock` do.
+//!
+//! Outside loom it is a test-and-test-and-set spin lock: one CAS to lock, one plain Release
+//! store to unlock (no read-modify-write, which is what makes it faster than a parking mutex
+//! on the hot path), exponential spinning while the holder is running, then
+//! `thread::yield_now` so a preempted holder gets the CPU back. A critical section is a few
+//! queue and ring operations, never a wait, a waker call or a `T::drop` (see `hchan.rs`),
+//! so nobody ever parks on it. Go's `lock(&c.lock)` spins the same way before it sleeps.
+//!
+//! Under loom it is a `loom::sync::Mutex` whose guard is parked inside the lock while held,
+//! so the model checker sees every acquisition and blocks (rather than spins) the waiters.
 //!
 //! Invariant: every `unlock` pairs with a `lock` on the same thread.
 
+/// Spin rounds (each twice as long as the last) before yielding the thread.
 #[cfg(not(loom))]
-use parking_lot::lock_api::RawMutex as _;
+const SPIN_ROUNDS: u32 = 6;
 
 /// A channel lock; see the module docs.
 pub(crate) struct RawLock {
     #[cfg(not(loom))]
-    inner: parking_lot::RawMutex,
+    locked: std::sync::atomic::AtomicBool,
     #[cfg(loom)]
     inner: loom::sync::Mutex<()>,
     /// The held guard (only touched by the thread holding `inner`).
@@ -35,7 +43,7 @@ impl RawLock {
     pub(crate) fn new() -> RawLock {
         RawLock {
             #[cfg(not(loom))]
-            inner: parking_lot::RawMutex::INIT,
+            locked: std::sync::atomic::AtomicBool::new(false),
             #[cfg(loom)]
             inner: loom::sync::Mutex::new(()),
             #[cfg(loom)]
@@ -47,7 +55,9 @@ impl RawLock {
     #[inline]
     pub(crate) fn lock(&self) {
         #[cfg(not(loom))]
-        self.inner.lock();
+        if !self.try_lock() {
+            self.lock_contended();
+        }
         #[cfg(loom)]
         {
             let g = self.inner.lock().unwrap();
@@ -71,13 +81,42 @@ impl RawLock {
     #[inline]
     pub(crate) unsafe fn unlock(&self) {
         #[cfg(not(loom))]
-        // SAFETY: the caller holds the lock (this function's contract).
-        unsafe {
-            self.inner.unlock()
-        };
+        self.locked
+            .store(false, std::sync::atomic::Ordering::Release);
         #[cfg(loom)]
         // SAFETY: the caller holds the mutex, so the guard cell is ours.
         drop(unsafe { (*self.guard.get()).take() });
+    }
+
+    #[cfg(not(loom))]
+    #[inline]
+    fn try_lock(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// The slow path: spin on a plain load (no cache-line ping-pong), then yield.
+    #[cfg(not(loom))]
+    #[cold]
+    #[inline(never)]
+    fn lock_contended(&self) {
+        use std::sync::atomic::Ordering;
+        let mut round = 0;
+        loop {
+            if round < SPIN_ROUNDS {
+                for _ in 0..(1u32 << round) {
+                    std::hint::spin_loop();
+                }
+                round += 1;
+            } else {
+                std::thread::yield_now();
+            }
+            if !self.locked.load(Ordering::Relaxed) && self.try_lock() {
+                return;
+            }
+        }
     }
 
     /// The lock's address: the order in which a select takes several locks (Go's `sortkey`).

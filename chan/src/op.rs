@@ -61,6 +61,22 @@ impl<C: ChanCase + CaseOutput> Op<C> {
         }
     }
 
+    /// Gives up the op for its case, which a `select!` drives with its own token.
+    ///
+    /// # Panics
+    ///
+    /// If the op was polled already.
+    pub(crate) fn into_case(self) -> C {
+        assert_eq!(
+            self.state, INIT,
+            "a polled channel future cannot join a select"
+        );
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again; an unpolled op owns nothing but its
+        // case (its token holds no waker, its `Drop` would do nothing).
+        unsafe { std::ptr::read(&this.case) }
+    }
+
     /// Makes a finished op usable again (the case must be reset by the caller).
     pub(crate) fn rearm(self: Pin<&mut Self>) {
         // SAFETY: only plain fields change; nothing is moved out of the pinned op.

@@ -29,7 +29,7 @@
 //! - On drop after a peer committed a receive the select never took, the value goes back to
 //!   its channel ([`ChanCase::abandon_done`]): nothing is lost, nothing delivered twice.
 
-use crate::case::{CaseOutput, ChanCase};
+use crate::case::{CaseOutput, ChanCase, RecvCase, SendCase};
 use crate::future::{RecvFuture, SendFuture};
 use crate::hchan::wake;
 use crate::token::{Begin, Token};
@@ -56,45 +56,90 @@ impl fmt::Debug for CaseRef<'_> {
     }
 }
 
-/// A future the select knows to be a channel operation (`recv()` / `send(v)`).
+/// A future the select knows to be a channel operation (`recv()` / `send(v)`): the select
+/// takes its case out and drives it with its own commit token.
 pub trait SelectCase {
     /// What the branch's pattern sees.
     type Output;
-    /// The case.
-    #[doc(hidden)]
+    /// The case, still borrowing the channel handle.
+    type Case: CaseOps<Output = Self::Output>;
+    /// Takes the case out of the (unpolled) future.
+    fn into_case(self) -> Self::Case;
+}
+
+/// The operations a select needs from a case.
+pub trait CaseOps {
+    /// What the branch's pattern sees.
+    type Output;
+    /// The case, type-erased.
     fn case_ref(&self) -> CaseRef<'_>;
     /// Takes the result of the finished case.
     ///
     /// # Safety
     ///
     /// The case finished and its sudog is unlinked (see `ChanCase::abandon_done`).
-    #[doc(hidden)]
     unsafe fn take_case_output(&self) -> Self::Output;
 }
 
-impl<T> SelectCase for RecvFuture<'_, T> {
+/// A case taken out of its future, still borrowing the handle for `'a`.
+pub struct Borrowed<'a, C> {
+    case: C,
+    _handle: std::marker::PhantomData<&'a ()>,
+}
+
+impl<C> fmt::Debug for Borrowed<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Borrowed")
+    }
+}
+
+impl<T> CaseOps for Borrowed<'_, RecvCase<T>> {
     type Output = Option<T>;
     #[inline]
     fn case_ref(&self) -> CaseRef<'_> {
-        CaseRef(&self.op.case)
+        CaseRef(&self.case)
     }
     #[inline]
     unsafe fn take_case_output(&self) -> Option<T> {
         // SAFETY: forwarded contract.
-        unsafe { self.op.case.output() }
+        unsafe { self.case.output() }
     }
 }
 
-impl<T> SelectCase for SendFuture<'_, T> {
+impl<T> CaseOps for Borrowed<'_, SendCase<T>> {
     type Output = Result<(), crate::SendError<T>>;
     #[inline]
     fn case_ref(&self) -> CaseRef<'_> {
-        CaseRef(&self.op.case)
+        CaseRef(&self.case)
     }
     #[inline]
     unsafe fn take_case_output(&self) -> Self::Output {
         // SAFETY: forwarded contract.
-        unsafe { self.op.case.output() }
+        unsafe { self.case.output() }
+    }
+}
+
+impl<'a, T> SelectCase for RecvFuture<'a, T> {
+    type Output = Option<T>;
+    type Case = Borrowed<'a, RecvCase<T>>;
+    #[inline]
+    fn into_case(self) -> Self::Case {
+        Borrowed {
+            case: self.op.into_case(),
+            _handle: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'a, T> SelectCase for SendFuture<'a, T> {
+    type Output = Result<(), crate::SendError<T>>;
+    type Case = Borrowed<'a, SendCase<T>>;
+    #[inline]
+    fn into_case(self) -> Self::Case {
+        Borrowed {
+            case: self.op.into_case(),
+            _handle: std::marker::PhantomData,
+        }
     }
 }
 
@@ -103,19 +148,27 @@ impl<T> SelectCase for SendFuture<'_, T> {
 pub trait BranchDyn {
     /// The channel case, if this branch is one.
     fn chan_case(&self) -> Option<CaseRef<'_>>;
-    /// Polls a future branch: `Ready(true)` when it completed and its pattern matched (the
-    /// output is kept), `Ready(false)` when its pattern refused the output.
-    fn poll_fut(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool>;
+    /// One step of the walk: polls a future branch, or tries a channel case under its own
+    /// channel lock. `Ready((matched, waker))` when it completed: `matched` says whether its
+    /// pattern kept the output, `waker` is a peer to wake (a channel handoff).
+    ///
+    /// # Safety
+    ///
+    /// For a channel case: the select's token is `BUSY`, and the caller holds no lock.
+    unsafe fn poll_branch(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<(bool, Option<std::task::Waker>)>;
     /// Takes a finished channel case's result and checks the pattern (true: kept).
     ///
     /// # Safety
     ///
-    /// As [`SelectCase::take_case_output`].
+    /// As [`CaseOps::take_case_output`].
     unsafe fn take_case(self: Pin<&mut Self>) -> bool;
 }
 
 /// A channel branch: the `recv()`/`send(v)` future, its pattern check, its output.
-pub struct ChanBranch<C: SelectCase, P> {
+pub struct ChanBranch<C: CaseOps, P> {
     fut: C,
     check: P,
     out: Option<C::Output>,
@@ -129,7 +182,7 @@ pub struct FutBranch<F: Future, P> {
     done: bool,
 }
 
-impl<C: SelectCase, P> fmt::Debug for ChanBranch<C, P> {
+impl<C: CaseOps, P> fmt::Debug for ChanBranch<C, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChanBranch").finish_non_exhaustive()
     }
@@ -145,15 +198,30 @@ impl<F: Future, P> fmt::Debug for FutBranch<F, P> {
 
 impl<C, P> BranchDyn for ChanBranch<C, P>
 where
-    C: SelectCase,
+    C: CaseOps,
     P: FnMut(C::Output) -> (bool, C::Output),
 {
     #[inline]
     fn chan_case(&self) -> Option<CaseRef<'_>> {
         Some(self.fut.case_ref())
     }
-    fn poll_fut(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<bool> {
-        unreachable!("a channel branch is not polled as a future")
+    #[inline]
+    unsafe fn poll_branch(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<(bool, Option<std::task::Waker>)> {
+        let CaseRef(c) = self.fut.case_ref();
+        let lock = c.raw_lock();
+        lock.lock();
+        // SAFETY: the lock is held and the token is BUSY (contract).
+        let r = unsafe { c.try_now() };
+        // SAFETY: we hold the lock we just took.
+        unsafe { lock.unlock() };
+        match r {
+            None => Poll::Pending,
+            // SAFETY: we completed the case ourselves just now.
+            Some(w) => Poll::Ready((unsafe { self.as_mut().take_case() }, w)),
+        }
     }
     #[inline]
     unsafe fn take_case(self: Pin<&mut Self>) -> bool {
@@ -179,7 +247,10 @@ where
     fn chan_case(&self) -> Option<CaseRef<'_>> {
         None
     }
-    fn poll_fut(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+    unsafe fn poll_branch(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<(bool, Option<std::task::Waker>)> {
         // SAFETY: `fut` is structurally pinned and never moved; the other fields are not.
         let this = unsafe { self.get_unchecked_mut() };
         if this.done {
@@ -194,7 +265,7 @@ where
                 if ok {
                     this.out = Some(o);
                 }
-                Poll::Ready(ok)
+                Poll::Ready((ok, None))
             }
             Poll::Pending => Poll::Pending,
         }
@@ -206,13 +277,16 @@ where
 
 /// A branch's output, taken after the select finished.
 pub trait TakeOutput {
+    /// Whether the branch is a channel case.
+    const IS_CHAN: bool;
     /// The output type.
     type Output;
     /// Takes it (`None` for every branch but the winner).
     fn take_output(self: Pin<&mut Self>) -> Option<Self::Output>;
 }
 
-impl<C: SelectCase, P> TakeOutput for ChanBranch<C, P> {
+impl<C: CaseOps, P> TakeOutput for ChanBranch<C, P> {
+    const IS_CHAN: bool = true;
     type Output = C::Output;
     fn take_output(self: Pin<&mut Self>) -> Option<C::Output> {
         // SAFETY: `out` is not structurally pinned.
@@ -221,6 +295,7 @@ impl<C: SelectCase, P> TakeOutput for ChanBranch<C, P> {
 }
 
 impl<F: Future, P> TakeOutput for FutBranch<F, P> {
+    const IS_CHAN: bool = false;
     type Output = F::Output;
     fn take_output(self: Pin<&mut Self>) -> Option<F::Output> {
         // SAFETY: `out` is not structurally pinned.
@@ -240,6 +315,8 @@ pub struct Cons<H, T>(pub H, pub T);
 pub trait Branches {
     /// How many branches.
     const LEN: usize;
+    /// A bit for every branch that is a channel case.
+    const CHANS: u64;
     /// `Cons<Option<Output0>, Cons<Option<Output1>, ... Nil>>`.
     type Outputs;
     /// Branch `i`.
@@ -252,6 +329,7 @@ pub trait Branches {
 
 impl Branches for Nil {
     const LEN: usize = 0;
+    const CHANS: u64 = 0;
     type Outputs = Nil;
     fn branch(self: Pin<&mut Self>, _i: usize) -> Pin<&mut dyn BranchDyn> {
         unreachable!("select branch index out of range")
@@ -270,6 +348,7 @@ where
     T: Branches,
 {
     const LEN: usize = 1 + T::LEN;
+    const CHANS: u64 = H::IS_CHAN as u64 | (T::CHANS << 1);
     type Outputs = Cons<Option<H::Output>, T::Outputs>;
     #[inline]
     fn branch(self: Pin<&mut Self>, i: usize) -> Pin<&mut dyn BranchDyn> {
@@ -332,13 +411,13 @@ pub struct FutTag;
 impl ChanTag {
     /// The branch for channel case `c` with pattern check `check`.
     #[inline]
-    pub fn wrap<C, P>(self, c: C, check: P) -> ChanBranch<C, P>
+    pub fn wrap<C, P>(self, c: C, check: P) -> ChanBranch<C::Case, P>
     where
         C: SelectCase,
         P: FnMut(C::Output) -> (bool, C::Output),
     {
         ChanBranch {
-            fut: c,
+            fut: c.into_case(),
             check,
             out: None,
         }
@@ -414,12 +493,6 @@ impl<B: Branches> Select<B> {
         } else {
             (1u64 << B::LEN) - 1
         };
-        let mut chans = 0;
-        for i in 0..B::LEN {
-            if branches.branch_ref(i).chan_case().is_some() {
-                chans |= 1 << i;
-            }
-        }
         let flags = (biased as u8 * BIASED)
             | (has_default as u8 * HAS_DEFAULT)
             | (has_else as u8 * HAS_ELSE);
@@ -427,7 +500,7 @@ impl<B: Branches> Select<B> {
             token: Token::new(),
             branches,
             enabled: enabled & all,
-            chans,
+            chans: B::CHANS,
             queued: 0,
             flags,
             _pin: PhantomPinned,
@@ -466,6 +539,7 @@ impl<B: Branches> Select<B> {
                 return this.none_enabled();
             }
             let mut order = [0u8; MAX_BRANCHES];
+            debug_assert!(B::LEN <= MAX_BRANCHES);
             let n = this.poll_order(&mut order);
 
             // Walk: each channel case under its own lock, each future polled, in order.
@@ -474,37 +548,18 @@ impl<B: Branches> Select<B> {
                 if this.enabled & (1 << i) == 0 {
                     continue;
                 }
-                if this.chans & (1 << i) != 0 {
-                    let done = {
-                        let CaseRef(c) = this.case(i);
-                        c.raw_lock().lock();
-                        // SAFETY: lock held; our token is BUSY.
-                        let r = unsafe { c.try_now() };
-                        // SAFETY: we hold the lock we just took.
-                        unsafe { c.raw_lock().unlock() };
-                        r
-                    };
-                    if let Some(w) = done {
-                        this.token.complete(i);
-                        wake(w);
-                        this.unlink_all();
-                        // SAFETY: we completed case `i` ourselves.
-                        if unsafe { this.branches_mut().branch(i).take_case() } {
-                            return this.finish(i);
-                        }
-                        this.disable(i);
-                        continue 'restart;
+                let b = this.branches_mut().branch(i);
+                // SAFETY: our token is BUSY and we hold no lock.
+                let step = unsafe { b.poll_branch(cx) };
+                if let Poll::Ready((ok, w)) = step {
+                    this.token.complete(i);
+                    wake(w);
+                    this.unlink_all();
+                    if ok {
+                        return this.finish(i);
                     }
-                } else {
-                    match this.branches_mut().branch(i).poll_fut(cx) {
-                        Poll::Pending => {}
-                        Poll::Ready(true) => {
-                            this.token.complete(i);
-                            this.unlink_all();
-                            return this.finish(i);
-                        }
-                        Poll::Ready(false) => this.enabled &= !(1 << i),
-                    }
+                    this.disable(i);
+                    continue 'restart;
                 }
             }
             if this.enabled == 0 {
@@ -590,17 +645,30 @@ impl<B: Branches> Select<B> {
 
     /// The enabled branches in poll order: a fresh random permutation (Go's `pollorder`,
     /// the insertion form of Fisher–Yates), or source order when biased.
+    ///
+    /// One 64-bit draw serves four insertions: insertion `k` takes 16 bits `r` and goes to
+    /// slot `(r * (k + 1)) >> 16` (bias below `(k + 1) / 65536`, at most 0.1%).
+    #[inline]
     fn poll_order(&self, order: &mut [u8; MAX_BRANCHES]) -> usize {
-        let mut n = 0;
         let biased = self.flags & BIASED != 0 || cfg!(loom);
+        let mut n = 0;
+        let mut bits = 0u64;
+        let mut left = 0;
         for i in 0..B::LEN {
             if self.enabled & (1 << i) == 0 {
                 continue;
             }
-            if biased {
+            if biased || n == 0 {
                 order[n] = i as u8;
             } else {
-                let j = fastrand::usize(..=n);
+                if left == 0 {
+                    bits = fastrand::u64(..);
+                    left = 4;
+                }
+                let r = bits & 0xffff;
+                bits >>= 16;
+                left -= 1;
+                let j = ((r * (n as u64 + 1)) >> 16) as usize;
                 order[n] = order[j];
                 order[j] = i as u8;
             }
@@ -643,7 +711,15 @@ impl<B: Branches> Select<B> {
     }
 
     /// Pass 3 with no lock held: unlinks every queued sudog, one channel lock at a time.
+    #[inline]
     fn unlink_all(&mut self) {
+        if self.queued != 0 {
+            self.unlink_queued();
+        }
+    }
+
+    #[cold]
+    fn unlink_queued(&mut self) {
         let mut q = self.queued;
         while q != 0 {
             let i = q.trailing_zeros() as usize;

@@ -175,14 +175,13 @@ macro_rules! __select_expand {
         use $crate::__private::{ChanKind as _, FutKind as _};
         let __gorust_mask: u64 = 0u64 $( | if $c { 1u64 << (0usize $(+ $skip)*) } else { 0u64 } )*;
         let (__gorust_idx, mut __gorust_outs) = {
-            let __gorust_sel = $crate::__private::Select::new(
+            let mut __gorust_sel = ::core::pin::pin!($crate::__private::Select::new(
                 $crate::__select_cons!($( ($f ; $p) )*),
                 __gorust_mask,
                 $b,
                 $crate::__select_has!($($def)*),
                 $crate::__select_has!($($els)*),
-            );
-            let mut __gorust_sel = ::core::pin::pin!(__gorust_sel);
+            ));
             let __gorust_idx =
                 ::core::future::poll_fn(|__cx| __gorust_sel.as_mut().poll_select(__cx)).await;
             (__gorust_idx, __gorust_sel.as_mut().take_outputs())
