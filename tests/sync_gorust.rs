@@ -13,7 +13,11 @@ const RT: Rt = Rt {
 };
 
 fn run<F: std::future::Future>(f: F) -> F::Output {
-    gorust::runtime::Builder::new().procs(2).build().expect("runtime").block_on(f)
+    gorust::runtime::Builder::new()
+        .procs(2)
+        .build()
+        .expect("runtime")
+        .block_on(f)
 }
 
 #[test]
@@ -24,7 +28,10 @@ fn mutex_hammer_gorust() {
 #[test]
 fn mutex_starvation_bounded_gorust() {
     let [sleeper_max, ..] = run(sync_common::starvation(RT, Duration::from_millis(500)));
-    assert!(sleeper_max < Duration::from_millis(250), "sleeper starved: {sleeper_max:?}");
+    assert!(
+        sleeper_max < Duration::from_millis(250),
+        "sleeper starved: {sleeper_max:?}"
+    );
 }
 
 #[test]

@@ -20,7 +20,10 @@ async fn mutex_hammer_tokio() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutex_starvation_bounded_tokio() {
     let [sleeper_max, ..] = sync_common::starvation(RT, Duration::from_millis(500)).await;
-    assert!(sleeper_max < Duration::from_millis(250), "sleeper starved: {sleeper_max:?}");
+    assert!(
+        sleeper_max < Duration::from_millis(250),
+        "sleeper starved: {sleeper_max:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,6 +46,13 @@ struct ReadOnly<K, V> {
     amended: bool,
 }
 
+/// Where [`Map::find_locked`] found a key.
+enum Found<V> {
+    Read(Arc<Entry<V>>),
+    Dirty(Arc<Entry<V>>),
+    Absent,
+}
+
 struct Dirty<K, V> {
     dirty: Option<Table<K, V>>,
     misses: usize,
@@ -215,6 +222,34 @@ impl<K: Eq + Hash + Clone, V: Clone> Map<K, V> {
         d.dirty = Some(dirty);
     }
 
+    /// The write paths' common slow step (Go's `Swap`/`LoadOrStore` under `m.mu`): find `key`
+    /// in `read` (re-adding an expunged entry to `dirty`) or in `dirty`; if absent, prepare
+    /// for a new key (build `dirty`, mark `read` amended).
+    fn find_locked(&self, d: &mut Dirty<K, V>, key: &K) -> Found<V> {
+        let read = self.read.load_full();
+        if let Some(e) = read.m.get(key) {
+            if e.unexpunge_locked() {
+                // Expunged: not in dirty; add it back before storing.
+                d.dirty
+                    .get_or_insert_with(HashMap::new)
+                    .insert(key.clone(), e.clone());
+            }
+            return Found::Read(e.clone());
+        }
+        if let Some(e) = d.dirty.as_ref().and_then(|m| m.get(key)) {
+            return Found::Dirty(e.clone());
+        }
+        if !read.amended {
+            // First new key since the last promotion.
+            self.dirty_locked(d);
+            self.read.store(Arc::new(ReadOnly {
+                m: read.m.clone(),
+                amended: true,
+            }));
+        }
+        Found::Absent
+    }
+
     /// The entry for `key` in `read`, or under the lock in `dirty` (counting a miss).
     fn entry<Q>(&self, key: &Q) -> Option<Arc<Entry<V>>>
     where
@@ -304,31 +339,15 @@ impl<K: Eq + Hash + Clone, V: Clone> Map<K, V> {
             }
         }
         let mut d = self.lock();
-        let read = self.read.load_full();
-        if let Some(e) = read.m.get(&key) {
-            if e.unexpunge_locked() {
-                // Expunged: not in dirty; add it back before storing.
-                d.dirty
-                    .get_or_insert_with(HashMap::new)
-                    .insert(key, e.clone());
+        match self.find_locked(&mut d, &key) {
+            Found::Read(e) | Found::Dirty(e) => value_of(&e.p.swap(Some(new))),
+            Found::Absent => {
+                let e = Arc::new(Entry {
+                    p: ArcSwapOption::new(Some(new)),
+                });
+                d.dirty.get_or_insert_with(HashMap::new).insert(key, e);
+                None
             }
-            value_of(&e.p.swap(Some(new)))
-        } else if let Some(e) = d.dirty.as_ref().and_then(|m| m.get(&key)) {
-            value_of(&e.p.swap(Some(new)))
-        } else {
-            if !read.amended {
-                // First new key since the last promotion.
-                self.dirty_locked(&mut d);
-                self.read.store(Arc::new(ReadOnly {
-                    m: read.m.clone(),
-                    amended: true,
-                }));
-            }
-            let e = Arc::new(Entry {
-                p: ArcSwapOption::new(Some(new)),
-            });
-            d.dirty.get_or_insert_with(HashMap::new).insert(key, e);
-            None
         }
     }
 
@@ -352,30 +371,22 @@ impl<K: Eq + Hash + Clone, V: Clone> Map<K, V> {
             }
         }
         let mut d = self.lock();
-        let read = self.read.load_full();
-        if let Some(e) = read.m.get(&key) {
-            if e.unexpunge_locked() {
+        match self.find_locked(&mut d, &key) {
+            Found::Read(e) => {
+                Self::try_load_or_store(&e, &value).expect("not expunged under the lock")
+            }
+            Found::Dirty(e) => {
+                let r =
+                    Self::try_load_or_store(&e, &value).expect("dirty entries are not expunged");
+                self.miss_locked(&mut d);
+                r
+            }
+            Found::Absent => {
                 d.dirty
                     .get_or_insert_with(HashMap::new)
-                    .insert(key, e.clone());
+                    .insert(key, Entry::new(value.clone()));
+                (value, false)
             }
-            Self::try_load_or_store(e, &value).expect("not expunged under the lock")
-        } else if let Some(e) = d.dirty.as_ref().and_then(|m| m.get(&key)).cloned() {
-            let r = Self::try_load_or_store(&e, &value).expect("dirty entries are not expunged");
-            self.miss_locked(&mut d);
-            r
-        } else {
-            if !read.amended {
-                self.dirty_locked(&mut d);
-                self.read.store(Arc::new(ReadOnly {
-                    m: read.m.clone(),
-                    amended: true,
-                }));
-            }
-            d.dirty
-                .get_or_insert_with(HashMap::new)
-                .insert(key, Entry::new(value.clone()));
-            (value, false)
         }
     }
 

@@ -169,7 +169,10 @@ pub(crate) async fn cancel_stress(rt: Rt, tasks: usize, iters: usize) {
     for h in hs {
         h.await;
     }
-    assert_eq!(*m.try_lock().expect("mutex leaked by a dropped waiter"), done.load(Ordering::Relaxed));
+    assert_eq!(
+        *m.try_lock().expect("mutex leaked by a dropped waiter"),
+        done.load(Ordering::Relaxed)
+    );
     assert!(sem.try_acquire(3).is_some(), "semaphore units leaked");
     assert!(rw.try_write().is_some(), "rwlock leaked");
 }
@@ -306,5 +309,8 @@ pub(crate) async fn context_errgroup_singleflight(rt: Rt) {
         h.await;
     }
     let r = runs.load(Ordering::SeqCst);
-    assert!(r >= 1 && r < 8, "singleflight ran {r} times for 8 overlapping calls");
+    assert!(
+        r >= 1 && r < 8,
+        "singleflight ran {r} times for 8 overlapping calls"
+    );
 }
