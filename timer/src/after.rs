@@ -64,7 +64,7 @@ where
         f: Mutex::new(Box::new(f)),
     }));
     let when = clock::to_tick(clock::deadline_after(d));
-    let entry = crate::fallback::heap().push_new(when, waker.clone(), true);
+    let entry = crate::fallback::heap_ref().push_new(when, waker.clone(), true);
     AfterFunc { entry, waker }
 }
 
@@ -193,7 +193,9 @@ pub fn after(d: Duration) -> gorust_chan::Receiver<Instant> {
         let waker = Waker::from(Arc::new(Send1 { tx }));
         // No handle keeps the entry: like Go's `After`, it cannot be stopped; it leaves the
         // heap when it fires.
-        drop(crate::driver::current_heap().push_new(when, waker, true));
+        drop(crate::driver::with_current_heap(|h| {
+            h.push_new(when, waker, true)
+        }));
     }
     rx
 }

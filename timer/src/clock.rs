@@ -9,9 +9,11 @@
 //!   base map to tick 0 (always due); instants past ~584 years map to [`FAR`].
 //! - [`NONE`] (`u64::MAX`) never is a real deadline: it marks "no deadline" (a stopped timer, an
 //!   empty heap). Real deadlines are at most [`FAR`] = `u64::MAX - 1`.
+//! - [`seen_tick`] is never later than the real now (it is a now read earlier on this thread).
 //! - [`deadline_after`] never panics and never overflows: `Duration::MAX` gives an instant about
 //!   30 years ahead (tokio's `Instant::far_future`), which a timer treats as "never" in practice.
 
+use std::cell::Cell;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -58,10 +60,36 @@ pub(crate) fn now_tick() -> u64 {
     to_tick(Instant::now())
 }
 
+thread_local! {
+    /// The latest time this thread read for a deadline: a free, stale-early "now".
+    static SEEN: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A recent time read on this thread (never later than the real now). A deadline at or before
+/// it has certainly passed; one after it may have passed too (the caller then lets the heap
+/// decide), which saves a clock read on the hot registration path.
+#[inline]
+pub(crate) fn seen_tick() -> u64 {
+    SEEN.try_with(Cell::get).unwrap_or(0)
+}
+
+/// Records `now` (a time just read from the clock) as this thread's latest seen time.
+#[inline]
+pub(crate) fn note(now: Instant) {
+    let _ = SEEN.try_with(|c| c.set(to_tick(now)));
+}
+
+/// Reads the clock and records it as this thread's latest seen time.
+#[inline]
+pub(crate) fn note_now() {
+    note(Instant::now());
+}
+
 /// `now + d`, or about 30 years from now when that overflows (never panics).
 #[inline]
 pub(crate) fn deadline_after(d: Duration) -> Instant {
     let now = Instant::now();
+    note(now);
     match now.checked_add(d) {
         Some(t) => t,
         None => far_future(now),

@@ -221,9 +221,21 @@ pub fn exit() {
 
 /// The heap new timers on this thread go to: the entered P's, else the fallback driver's.
 pub(crate) fn current_heap() -> Arc<Heap> {
-    CURRENT
-        .try_with(|c| c.borrow().as_ref().map(|t| t.heap.clone()))
-        .ok()
-        .flatten()
-        .unwrap_or_else(crate::fallback::heap)
+    with_current_heap(Arc::clone)
+}
+
+/// Runs `f` on the heap new timers on this thread go to, without touching its reference
+/// count (the hot path of a first poll). `f` must not call [`enter`] or [`exit`].
+#[inline]
+pub(crate) fn with_current_heap<R>(f: impl FnOnce(&Arc<Heap>) -> R) -> R {
+    let mut f = Some(f);
+    let r = CURRENT.try_with(|c| {
+        let cur = c.borrow();
+        cur.as_ref()
+            .map(|t| (f.take().expect("called once"))(&t.heap))
+    });
+    match r {
+        Ok(Some(r)) => r,
+        _ => (f.take().expect("called once"))(crate::fallback::heap_ref()),
+    }
 }

@@ -48,7 +48,13 @@ static FALLBACK: OnceLock<Arc<Heap>> = OnceLock::new();
 ///
 /// Panics if the operating system refuses to start the driver thread.
 pub(crate) fn heap() -> Arc<Heap> {
-    FALLBACK.get_or_init(start).clone()
+    heap_ref().clone()
+}
+
+/// The fallback heap by reference (no reference-count traffic); see [`heap`].
+#[inline]
+pub(crate) fn heap_ref() -> &'static Arc<Heap> {
+    FALLBACK.get_or_init(start)
 }
 
 fn start() -> Arc<Heap> {

@@ -158,6 +158,7 @@ impl Interval {
         }
         let timeout = self.delay.deadline();
         let now = Instant::now();
+        clock::note(now);
         let next = if now > add(timeout, MISSED_AFTER) {
             self.missed.next_timeout(timeout, now, self.period)
         } else {

@@ -44,8 +44,9 @@ pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(clock::deadline_after(duration))
 }
 
-/// Waits until `deadline` (tokio's `time::sleep_until`). A deadline in the past completes on
-/// the first poll.
+/// Waits until `deadline` (tokio's `time::sleep_until`). A deadline already passed when
+/// `sleep_until` is called completes on the first poll (on the same thread; elsewhere at the
+/// next run of the timer heap, microseconds later).
 ///
 /// # Examples
 ///
@@ -62,6 +63,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// Dropping the future cancels the sleep; nothing is lost.
 pub fn sleep_until(deadline: Instant) -> Sleep {
+    clock::note_now();
     Sleep::new(deadline)
 }
 
@@ -86,7 +88,8 @@ pub struct Sleep {
 }
 
 impl Sleep {
-    fn new(deadline: Instant) -> Self {
+    /// A sleep until `deadline` (the caller has noted the clock, see `clock::seen_tick`).
+    pub(crate) fn new(deadline: Instant) -> Self {
         Sleep {
             deadline,
             entry: None,
@@ -149,12 +152,16 @@ impl Sleep {
         let entry = match &self.entry {
             Some(entry) => entry,
             None => {
+                // `sleep(ZERO)` and deadlines before the last clock read on this thread finish
+                // here; any other deadline registers (one that passed since is fired by the
+                // heap's next run), which spares a clock read per timer.
                 let when = clock::to_tick(self.deadline);
-                if when <= clock::now_tick() {
+                if when <= clock::seen_tick() {
                     return Poll::Ready(());
                 }
-                let heap = crate::driver::current_heap();
-                self.entry = Some(heap.push_new(when, cx.waker().clone(), false));
+                let waker = cx.waker().clone();
+                let entry = crate::driver::with_current_heap(|h| h.push_new(when, waker, false));
+                self.entry = Some(entry);
                 set_wait_reason(WaitReason::Sleep);
                 return Poll::Pending;
             }

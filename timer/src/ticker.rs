@@ -83,7 +83,7 @@ fn start(d: Duration) -> (Arc<Tick>, Waker, Receiver<Instant>) {
         entry: OnceLock::new(),
     });
     let waker = Waker::from(tick.clone());
-    let entry = crate::fallback::heap().push_new(first, waker.clone(), true);
+    let entry = crate::fallback::heap_ref().push_new(first, waker.clone(), true);
     let _ = tick.entry.set(entry);
     (tick, waker, rx)
 }

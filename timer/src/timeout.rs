@@ -81,7 +81,7 @@ use error::Elapsed;
 ///
 /// As cancel safe as `future` itself: dropping the `Timeout` drops `future`.
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    Timeout::new(future, sleep_until(clock::deadline_after(duration)))
+    Timeout::new(future, Sleep::new(clock::deadline_after(duration)))
 }
 
 /// Runs `future` until `deadline` at most (tokio's `time::timeout_at`).

@@ -19,7 +19,7 @@
 //! - No waker is woken and no `WakeDriver` is called with `slots` locked.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::task::Waker;
 
 use crate::clock::{self, NONE};
@@ -31,12 +31,64 @@ use crate::loom::{AtomicU32, AtomicU64, Mutex};
 /// Below this many zombies a heap is not compacted eagerly (the head cleanup handles them).
 pub(crate) const COMPACT_MIN: u32 = 64;
 
+/// How many dead entries a heap keeps for reuse (their allocation is recycled by `push_new`).
+const POOL_MAX: usize = 256;
+
 /// Wakers collected under the lock and woken after it is released, per batch (tokio uses 32).
 const WAKE_BATCH: usize = 32;
 
+/// What the heap lock protects: the heap and a small pool of dead entries to reuse.
+pub(crate) struct Slots {
+    v: Vec<Slot<Arc<Entry>>>,
+    pool: Vec<Arc<Entry>>,
+}
+
+impl std::ops::Deref for Slots {
+    type Target = Vec<Slot<Arc<Entry>>>;
+    fn deref(&self) -> &Self::Target {
+        &self.v
+    }
+}
+
+impl std::ops::DerefMut for Slots {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.v
+    }
+}
+
+impl Slots {
+    /// Keeps a removed entry for reuse if nobody else holds it (its handle was dropped).
+    #[inline]
+    fn recycle(&mut self, entry: Arc<Entry>) {
+        if self.pool.len() < POOL_MAX && Arc::strong_count(&entry) == 1 {
+            self.pool.push(entry);
+        }
+    }
+
+    /// Removes the earliest slot, recycling its entry.
+    #[inline]
+    fn pop_min(&mut self) {
+        if let Some(slot) = heap::pop_min(&mut self.v) {
+            self.recycle(slot.item);
+        }
+    }
+
+    /// A new entry, reusing a pooled allocation when one is free.
+    #[inline]
+    fn new_entry(&mut self, entry: Entry) -> Arc<Entry> {
+        while let Some(mut old) = self.pool.pop() {
+            if let Some(slot) = Arc::get_mut(&mut old) {
+                *slot = entry;
+                return old;
+            }
+        }
+        Arc::new(entry)
+    }
+}
+
 /// The heap proper; shared (`Arc`) by its `Timers` handle and by every entry it holds.
 pub(crate) struct Heap {
-    slots: Mutex<Vec<Slot<Arc<Entry>>>>,
+    slots: Mutex<Slots>,
     len: AtomicU32,
     zombies: AtomicU32,
     min_when_heap: AtomicU64,
@@ -70,7 +122,10 @@ impl Heap {
     /// An empty heap that pokes `wake` when its earliest deadline moves earlier.
     pub(crate) fn new(wake: Arc<dyn WakeDriver>) -> Self {
         Heap {
-            slots: Mutex::new(Vec::new()),
+            slots: Mutex::new(Slots {
+                v: Vec::new(),
+                pool: Vec::new(),
+            }),
             len: AtomicU32::new(0),
             zombies: AtomicU32::new(0),
             min_when_heap: AtomicU64::new(NONE),
@@ -79,7 +134,7 @@ impl Heap {
         }
     }
 
-    fn lock(&self) -> crate::loom::MutexGuard<'_, Vec<Slot<Arc<Entry>>>> {
+    fn lock(&self) -> crate::loom::MutexGuard<'_, Slots> {
         self.slots.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -94,7 +149,7 @@ impl Heap {
     /// Entries in the heap, zombies included.
     #[inline]
     pub(crate) fn len(&self) -> u32 {
-        self.len.load(SeqCst)
+        self.len.load(Relaxed)
     }
 
     /// Counts one more zombie; returns the new count. Called under the entry lock.
@@ -131,9 +186,12 @@ impl Heap {
     }
 
     fn publish(&self, slots: &[Slot<Arc<Entry>>]) {
-        self.min_when_heap
-            .store(slots.first().map_or(NONE, |s| s.when), SeqCst);
-        self.len.store(slots.len() as u32, SeqCst);
+        let min = slots.first().map_or(NONE, |s| s.when);
+        // Only the owner of the lock stores it, so an unchanged value needs no (fenced) store.
+        if self.min_when_heap.load(Relaxed) != min {
+            self.min_when_heap.store(min, SeqCst);
+        }
+        self.len.store(slots.len() as u32, Relaxed);
     }
 
     /// Creates an entry already in this heap (the first poll of a `Sleep`, `after_func`, ...).
@@ -146,12 +204,14 @@ impl Heap {
         callback: bool,
     ) -> Arc<Entry> {
         let bits = HEAPED | if callback { CALLBACK } else { 0 };
-        let entry = Arc::new(Entry::new(when, bits, Some(waker), Some(self.clone())));
+        let fresh = Entry::new(when, bits, Some(waker), Some(self.clone()));
         let before;
+        let entry;
         {
             let mut slots = self.lock();
             self.clean_head(&mut slots);
             self.compact_if_needed(&mut slots);
+            entry = slots.new_entry(fresh);
             before = self.wake_time();
             heap::push(
                 &mut slots,
@@ -200,7 +260,7 @@ impl Heap {
     }
 
     /// Removes zombies from the tail and fixes a zombie or modified head (Go's `cleanHead`).
-    fn clean_head(&self, slots: &mut Vec<Slot<Arc<Entry>>>) {
+    fn clean_head(&self, slots: &mut Slots) {
         loop {
             let Some(tail) = slots.last() else { return };
             if tail.item.peek() & ZOMBIE != 0 {
@@ -211,7 +271,9 @@ impl Heap {
                     self.zombies.fetch_sub(1, SeqCst);
                     drop(g);
                     drop(ts);
-                    slots.pop();
+                    if let Some(slot) = slots.pop() {
+                        slots.recycle(slot.item);
+                    }
                     continue;
                 }
             }
@@ -219,9 +281,7 @@ impl Heap {
                 return;
             }
             match self.head(slots, None) {
-                Head::Delete => {
-                    heap::pop_min(slots);
-                }
+                Head::Delete => slots.pop_min(),
                 Head::Rekey(when) => {
                     slots[0].when = when;
                     heap::sift_down(slots, 0);
@@ -268,7 +328,7 @@ impl Heap {
 
     /// Drops zombies and re-keys modified entries, then re-heapifies (Go's `adjust`). Runs
     /// only when a modified entry may be due (`min_when_modified <= now`) or when `force`d.
-    fn adjust(&self, slots: &mut Vec<Slot<Arc<Entry>>>, now: u64, force: bool) {
+    fn adjust(&self, slots: &mut Slots, now: u64, force: bool) {
         let first = self.min_when_modified.load(SeqCst);
         if !force && (first == NONE || first > now) {
             return;
@@ -292,7 +352,8 @@ impl Heap {
                 self.zombies.fetch_sub(1, SeqCst);
                 drop(g);
                 drop(ts);
-                slots.swap_remove(i);
+                let slot = slots.swap_remove(i);
+                slots.recycle(slot.item);
                 changed = true;
                 continue;
             }
@@ -312,7 +373,7 @@ impl Heap {
     }
 
     /// Compacts when zombies exceed a quarter of the heap (Go's forced `adjust` in `check`).
-    fn compact_if_needed(&self, slots: &mut Vec<Slot<Arc<Entry>>>) {
+    fn compact_if_needed(&self, slots: &mut Slots) {
         let zombies = self.zombies.load(SeqCst);
         if zombies >= COMPACT_MIN && zombies as usize > slots.len() / 4 {
             self.adjust(slots, 0, true);
@@ -341,16 +402,14 @@ impl Heap {
                 self.adjust(&mut slots, now, false);
                 while !slots.is_empty() {
                     match self.head(&slots, Some(now)) {
-                        Head::Delete => {
-                            heap::pop_min(&mut slots);
-                        }
+                        Head::Delete => slots.pop_min(),
                         Head::Rekey(when) => {
                             slots[0].when = when;
                             heap::sift_down(&mut slots, 0);
                         }
                         Head::NotYet => break,
                         Head::Fire(waker) => {
-                            heap::pop_min(&mut slots);
+                            slots.pop_min();
                             fired += 1;
                             if let Some(w) = waker {
                                 batch[n] = Some(w);
@@ -382,7 +441,11 @@ impl Heap {
     /// Empties the heap, returning the entries that are still armed (Go's `timers.take`, used
     /// when a P's heap is dropped: its live timers move to another heap).
     pub(crate) fn take_all(&self) -> Vec<Arc<Entry>> {
-        let slots = std::mem::take(&mut *self.lock());
+        let slots = {
+            let mut g = self.lock();
+            g.pool.clear();
+            std::mem::take(&mut g.v)
+        };
         let mut live = Vec::new();
         for slot in slots {
             let mut g = slot.item.lock();

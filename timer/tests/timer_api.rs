@@ -90,15 +90,18 @@ fn missed_tick_behaviours_match_tokio() {
         missed(MissedTickBehavior::Burst),
         vec![10 * MS, 20 * MS, 30 * MS]
     );
-    // Delay: one tick now (the missed one), then a full period after it fired.
+    // Delay: one tick now (the missed one), then a full period after it fired (more if this
+    // loaded machine delivers a tick late again: the schedule only ever moves later).
     let d = missed(MissedTickBehavior::Delay);
     assert_eq!(d[0], 10 * MS);
-    assert!(d[1] >= 37 * MS && d[2] - d[1] == 10 * MS, "{d:?}");
-    // Skip: one tick now, then the next multiple of the period on the original schedule.
+    assert!(d[1] >= 37 * MS && d[2] - d[1] >= 10 * MS, "{d:?}");
+    // Skip: one tick now, then the next multiples of the period on the original schedule.
     let s = missed(MissedTickBehavior::Skip);
     assert_eq!(s[0], 10 * MS);
-    assert_eq!(s[1].as_nanos() % (10 * MS).as_nanos(), 0, "{s:?}");
-    assert!(s[1] >= 40 * MS && s[2] - s[1] == 10 * MS, "{s:?}");
+    for t in &s[1..] {
+        assert_eq!(t.as_nanos() % (10 * MS).as_nanos(), 0, "{s:?}");
+    }
+    assert!(s[1] >= 40 * MS && s[2] > s[1], "{s:?}");
 }
 
 #[test]
