@@ -24,7 +24,7 @@ use std::task::Waker;
 
 use crate::clock::{self, NONE};
 use crate::driver::WakeDriver;
-use crate::entry::{CALLBACK, Entry, FIRED, HEAPED, MODIFIED, ZOMBIE};
+use crate::entry::{CALLBACK, Entry, FIRED, HEAPED, Locked, MODIFIED, ZOMBIE};
 use crate::heap::{self, Slot};
 use crate::loom::{AtomicU32, AtomicU64, Mutex};
 
@@ -205,23 +205,13 @@ impl Heap {
     ) -> Arc<Entry> {
         let bits = HEAPED | if callback { CALLBACK } else { 0 };
         let fresh = Entry::new(when, bits, Some(waker), Some(self.clone()));
-        let before;
-        let entry;
-        {
+        let (before, entry) = {
             let mut slots = self.lock();
-            self.clean_head(&mut slots);
-            self.compact_if_needed(&mut slots);
-            entry = slots.new_entry(fresh);
-            before = self.wake_time();
-            heap::push(
-                &mut slots,
-                Slot {
-                    when,
-                    item: entry.clone(),
-                },
-            );
-            self.publish(&slots);
-        }
+            let before = self.tidy(&mut slots);
+            let entry = slots.new_entry(fresh);
+            self.push_locked(&mut slots, when, entry.clone());
+            (before, entry)
+        };
         if when < before {
             self.notify_earlier(when);
         }
@@ -234,9 +224,7 @@ impl Heap {
         let before;
         {
             let mut slots = self.lock();
-            self.clean_head(&mut slots);
-            self.compact_if_needed(&mut slots);
-            before = self.wake_time();
+            before = self.tidy(&mut slots);
             let mut g = entry.lock();
             let w = g.fields().when;
             if g.bits & (HEAPED | FIRED) == 0 && w != NONE {
@@ -244,14 +232,7 @@ impl Heap {
                 g.fields().ts = Some(self.clone());
                 when = w;
                 drop(g);
-                heap::push(
-                    &mut slots,
-                    Slot {
-                        when,
-                        item: entry.clone(),
-                    },
-                );
-                self.publish(&slots);
+                self.push_locked(&mut slots, when, entry.clone());
             }
         }
         if when != NONE && when < before {
@@ -259,18 +240,36 @@ impl Heap {
         }
     }
 
+    /// Before an insertion: cleans the head, compacts if due; returns the wake time so far.
+    fn tidy(&self, slots: &mut Slots) -> u64 {
+        self.clean_head(slots);
+        self.compact_if_needed(slots);
+        self.wake_time()
+    }
+
+    /// Pushes `entry` (already marked `HEAPED` with `ts` = this heap) and publishes the min.
+    fn push_locked(&self, slots: &mut Slots, when: u64, entry: Arc<Entry>) {
+        heap::push(slots, Slot { when, item: entry });
+        self.publish(slots);
+    }
+
+    /// Takes a zombie out of this heap's books (its slot is removed by the caller).
+    fn unlink_zombie(&self, mut g: Locked<'_>) {
+        g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
+        let ts = g.fields().ts.take();
+        self.zombies.fetch_sub(1, SeqCst);
+        drop(g);
+        drop(ts);
+    }
+
     /// Removes zombies from the tail and fixes a zombie or modified head (Go's `cleanHead`).
     fn clean_head(&self, slots: &mut Slots) {
         loop {
             let Some(tail) = slots.last() else { return };
             if tail.item.peek() & ZOMBIE != 0 {
-                let mut g = tail.item.lock();
+                let g = tail.item.lock();
                 if g.bits & ZOMBIE != 0 {
-                    g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
-                    let ts = g.fields().ts.take();
-                    self.zombies.fetch_sub(1, SeqCst);
-                    drop(g);
-                    drop(ts);
+                    self.unlink_zombie(g);
                     if let Some(slot) = slots.pop() {
                         slots.recycle(slot.item);
                     }
@@ -296,11 +295,7 @@ impl Heap {
     fn head(&self, slots: &[Slot<Arc<Entry>>], now: Option<u64>) -> Head {
         let mut g = slots[0].item.lock();
         if g.bits & ZOMBIE != 0 {
-            g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
-            let ts = g.fields().ts.take();
-            self.zombies.fetch_sub(1, SeqCst);
-            drop(g);
-            drop(ts);
+            self.unlink_zombie(g);
             return Head::Delete;
         }
         if g.bits & MODIFIED != 0 {
@@ -347,11 +342,7 @@ impl Heap {
             }
             let mut g = slots[i].item.lock();
             if g.bits & ZOMBIE != 0 {
-                g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
-                let ts = g.fields().ts.take();
-                self.zombies.fetch_sub(1, SeqCst);
-                drop(g);
-                drop(ts);
+                self.unlink_zombie(g);
                 let slot = slots.swap_remove(i);
                 slots.recycle(slot.item);
                 changed = true;
@@ -449,15 +440,16 @@ impl Heap {
         let mut live = Vec::new();
         for slot in slots {
             let mut g = slot.item.lock();
-            let was_zombie = g.bits & ZOMBIE != 0;
-            g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
+            if g.bits & ZOMBIE != 0 {
+                self.unlink_zombie(g);
+                continue;
+            }
+            g.bits &= !(HEAPED | MODIFIED);
             let ts = g.fields().ts.take();
             let armed = g.fields().when != NONE;
             drop(g);
             drop(ts);
-            if was_zombie {
-                self.zombies.fetch_sub(1, SeqCst);
-            } else if armed {
+            if armed {
                 live.push(slot.item);
             }
         }
