@@ -161,6 +161,7 @@ impl Net for Tokio {
     }
     async fn serve_hyper(s: Self::Stream) {
         let _ = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
             .serve_connection(
                 hyper_util::rt::TokioIo::new(s),
                 hyper::service::service_fn(hello),
@@ -284,6 +285,37 @@ fn hyper_load<N: Net>(conns: usize, reqs: usize) -> Duration {
     })
 }
 
+/// Starts a hyper server on `N` in a background thread (it lives until the process exits,
+/// idle) and returns its address.
+fn hyper_server_thread<N: Net>() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        N::block_on(async move {
+            let addr = server::<N, _, _>(N::serve_hyper).await;
+            tx.send(addr).unwrap();
+            std::future::pending::<()>().await
+        })
+    });
+    rx.recv().unwrap()
+}
+
+/// Runs `wrk` (a real load generator, when installed) against `addr`; requests/s.
+fn wrk(addr: SocketAddr, secs: u32) -> Option<f64> {
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t1",
+            "-c64",
+            &format!("-d{secs}s"),
+            &format!("http://{addr}/"),
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p) as usize]
 }
@@ -366,6 +398,33 @@ fn main() {
         reqs as f64 / gh.as_secs_f64(),
         reqs as f64 / th.as_secs_f64()
     );
+    // An external load generator against the same hyper server on each runtime.
+    if full() {
+        let (g, t) = (
+            hyper_server_thread::<Gorust>(),
+            hyper_server_thread::<Tokio>(),
+        );
+        let (mut gw, mut tw) = (vec![], vec![]);
+        for _ in 0..runs() {
+            if let (Some(a), Some(b)) = (wrk(g, 4), wrk(t, 4)) {
+                gw.push(a);
+                tw.push(b);
+            }
+        }
+        if gw.is_empty() {
+            println!(
+                "wrk not found: skipped the external load-generator row (apt-get install wrk)"
+            );
+        } else {
+            gw.sort_by(f64::total_cmp);
+            tw.sort_by(f64::total_cmp);
+            let (gm, tm) = (gw[gw.len() / 2], tw[tw.len() / 2]);
+            println!(
+                "wrk -t1 -c64 -d4s against hyper hello: gorust {gm:.0} req/s, tokio {tm:.0} req/s (gorust/tokio {:.2}, higher is better)",
+                gm / tm
+            );
+        }
+    }
     if !full() {
         println!("(smoke mode: run `cargo bench -p gorust-benches --bench net` for real figures)");
     }

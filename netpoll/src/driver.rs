@@ -148,6 +148,37 @@ impl Reactor {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn poll(&self, timeout: Option<Duration>) -> io::Result<usize> {
+        self.poll_inner(timeout, None)
+    }
+
+    /// Like [`poll`](Reactor::poll), but instead of waking the ready tasks it appends their
+    /// wakers to `out` in event order, so the executor can inject them as one batch (Go's
+    /// `netpoll` returns a `gList` for `injectglist`: FIFO, spread over idle Ps) rather than
+    /// having each wake land in the polling P's `runnext`. Returns how many it appended.
+    ///
+    /// # Errors
+    ///
+    /// As [`poll`](Reactor::poll).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let reactor = gorust_netpoll::driver::Reactor::new()?;
+    /// let mut ready = Vec::new();
+    /// assert_eq!(reactor.poll_into(Some(Duration::ZERO), &mut ready)?, 0);
+    /// ready.into_iter().for_each(std::task::Waker::wake);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_into(&self, timeout: Option<Duration>, out: &mut Vec<Waker>) -> io::Result<usize> {
+        self.poll_inner(timeout, Some(out))
+    }
+
+    fn poll_inner(
+        &self,
+        timeout: Option<Duration>,
+        out: Option<&mut Vec<Waker>>,
+    ) -> io::Result<usize> {
         let Ok(mut scratch) = self.gate.try_lock() else {
             return Ok(0);
         };
@@ -189,8 +220,12 @@ impl Reactor {
             }
         }
         let mut woken = 0;
+        let wakers = match out {
+            Some(out) => out,
+            None => &mut scratch.wakers,
+        };
         for (pd, bits) in scratch.ready.drain(..) {
-            woken += pd.set_readiness(bits, &mut scratch.wakers, &self.waiters);
+            woken += pd.set_readiness(bits, wakers, &self.waiters);
         }
         for w in scratch.wakers.drain(..) {
             w.wake();

@@ -26,8 +26,10 @@
 //!   `netpollWaiters`), and uncounted exactly when it is taken (woken) or removed.
 
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
+use std::sync::atomic::Ordering;
+
+use crate::loom::{AtomicUsize, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
@@ -128,7 +130,7 @@ impl PollDesc {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Waiters> {
+    fn lock(&self) -> impl std::ops::DerefMut<Target = Waiters> + '_ {
         // A panic while holding this lock cannot leave the waiter table inconsistent (every
         // critical section is a few field writes), so poisoning is ignored.
         self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
@@ -298,7 +300,7 @@ pub(crate) fn closed_error() -> io::Error {
     io::Error::other("use of closed network connection: the I/O source was deregistered")
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::Arc;
@@ -388,5 +390,115 @@ mod tests {
         pd.remove_slot(Direction::Read, k1, &n);
         pd.remove_slot(Direction::Read, k2, &n);
         assert_eq!(n.load(Ordering::SeqCst), 0);
+    }
+}
+
+/// Loom models of the two protocols above: a waker stored while the poller sets readiness is
+/// never lost, and a stale clear never erases a newer event.
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::sync::atomic::AtomicBool;
+    use std::task::Wake;
+
+    struct Flag(AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn not_ready(pd: &PollDesc, n: &AtomicUsize) {
+        let mut cx = Context::from_waker(Waker::noop());
+        if let Poll::Ready(Ok(ev)) = pd.poll_ready(Direction::Read, &mut WaitSlot::Poll, &mut cx, n)
+        {
+            pd.clear_readiness(ev);
+        }
+    }
+
+    #[test]
+    fn park_racing_an_event_is_never_lost() {
+        loom::model(|| {
+            let pd = Arc::new(PollDesc::new(0));
+            let n = Arc::new(AtomicUsize::new(0));
+            not_ready(&pd, &n);
+            let (pd2, n2) = (pd.clone(), n.clone());
+            let poller = loom::thread::spawn(move || {
+                let mut out = Vec::new();
+                pd2.set_readiness(READABLE, &mut out, &n2);
+                out.into_iter().for_each(Waker::wake);
+            });
+            let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+            let waker = Waker::from(flag.clone());
+            let mut cx = Context::from_waker(&waker);
+            let r = pd.poll_ready(Direction::Read, &mut WaitSlot::Poll, &mut cx, &n);
+            poller.join().unwrap();
+            match r {
+                Poll::Ready(r) => assert!(r.is_ok()),
+                Poll::Pending => assert!(flag.0.load(Ordering::SeqCst), "lost wakeup"),
+            }
+            assert_eq!(n.load(Ordering::SeqCst), 0, "waiter count balanced");
+        });
+    }
+
+    #[test]
+    fn stale_clear_never_erases_a_newer_event() {
+        loom::model(|| {
+            let pd = Arc::new(PollDesc::new(0));
+            let n = Arc::new(AtomicUsize::new(0));
+            let mut cx = Context::from_waker(Waker::noop());
+            let ev = match pd.poll_ready(Direction::Read, &mut WaitSlot::Poll, &mut cx, &n) {
+                Poll::Ready(Ok(ev)) => ev,
+                _ => panic!("fresh descriptor is ready"),
+            };
+            let (pd2, n2) = (pd.clone(), n.clone());
+            let poller = loom::thread::spawn(move || {
+                pd2.set_readiness(READABLE, &mut Vec::new(), &n2);
+            });
+            // The syscall said EWOULDBLOCK: clear with the tick seen before it.
+            pd.clear_readiness(ev);
+            poller.join().unwrap();
+            let state = pd.state.load(Ordering::SeqCst);
+            assert_ne!(
+                state & READABLE,
+                0,
+                "an event that raced the clear was erased"
+            );
+        });
+    }
+
+    #[test]
+    fn close_racing_a_park_wakes_with_an_error() {
+        loom::model(|| {
+            let pd = Arc::new(PollDesc::new(0));
+            let n = Arc::new(AtomicUsize::new(0));
+            not_ready(&pd, &n);
+            let (pd2, n2) = (pd.clone(), n.clone());
+            let closer = loom::thread::spawn(move || {
+                let mut out = Vec::new();
+                pd2.close(&mut out, &n2);
+                out.into_iter().for_each(Waker::wake);
+            });
+            let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+            let waker = Waker::from(flag.clone());
+            let mut cx = Context::from_waker(&waker);
+            let mut slot = WaitSlot::Keyed(None);
+            let r = pd.poll_ready(Direction::Read, &mut slot, &mut cx, &n);
+            closer.join().unwrap();
+            match r {
+                Poll::Ready(r) => assert!(r.is_err()),
+                Poll::Pending => {
+                    assert!(
+                        flag.0.load(Ordering::SeqCst),
+                        "close did not wake the waiter"
+                    );
+                    let again = pd.poll_ready(Direction::Read, &mut slot, &mut cx, &n);
+                    assert!(matches!(again, Poll::Ready(Err(_))));
+                }
+            }
+            pd.remove_slot(Direction::Read, slot, &n);
+            assert_eq!(n.load(Ordering::SeqCst), 0);
+        });
     }
 }

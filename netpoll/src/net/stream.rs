@@ -125,6 +125,26 @@ pub(crate) fn poll_shutdown<S: Stream + ?Sized>(s: &S) -> Poll<io::Result<()>> {
     Poll::Ready(shutdown_write(s))
 }
 
+/// Waits for a non-blocking `connect` to finish (Go's `fd.connect`): writability, then
+/// `SO_ERROR`, then `getpeername` (`ENOTCONN` means a spurious wake-up: clear and re-park).
+pub(crate) async fn finish_connect(
+    src: &Source,
+    take_error: impl Fn() -> io::Result<Option<io::Error>>,
+    peer_ok: impl Fn() -> io::Result<()>,
+) -> io::Result<()> {
+    loop {
+        let ev = src.ready(Direction::Write).await?;
+        if let Some(e) = take_error()? {
+            return Err(e);
+        }
+        match peer_ok() {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => src.clear(ev),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Implements `futures_io::{AsyncRead, AsyncWrite}` for a stream type and its shared
 /// reference.
 macro_rules! futures_io_impls {

@@ -21,7 +21,7 @@ use socket2::{Domain, SockRef, Socket, Type};
 use crate::io::Async;
 use crate::net::addr::{ToSocketAddrs, each_addr};
 use crate::net::split::{self, SplitStream};
-use crate::net::stream::{Stream, futures_io_impls, stream_inherent};
+use crate::net::stream::{self, Stream, futures_io_impls, stream_inherent};
 use crate::poll_desc::Direction;
 use crate::source::Source;
 
@@ -369,18 +369,14 @@ impl TcpStream {
             Err(e) => return Err(e),
         }
         let stream = TcpStream::from_nonblocking(std::net::TcpStream::from(sock))?;
-        // Go's fd.connect: wait for writability, then SO_ERROR, then getpeername.
-        loop {
-            let ev = stream.io.source().ready(Direction::Write).await?;
-            if let Some(e) = stream.io.get_ref().take_error()? {
-                return Err(e);
-            }
-            match stream.io.get_ref().peer_addr() {
-                Ok(_) => return Ok(stream),
-                Err(e) if e.kind() == io::ErrorKind::NotConnected => stream.io.source().clear(ev),
-                Err(e) => return Err(e),
-            }
-        }
+        let io = stream.io.get_ref();
+        stream::finish_connect(
+            stream.io.source(),
+            || io.take_error(),
+            || io.peer_addr().map(drop),
+        )
+        .await?;
+        Ok(stream)
     }
 
     fn from_nonblocking(s: std::net::TcpStream) -> io::Result<TcpStream> {

@@ -17,7 +17,7 @@ use socket2::{Domain, SockAddr, SockRef, Socket, Type};
 
 use crate::io::Async;
 use crate::net::split::{self, SplitStream};
-use crate::net::stream::{Stream, futures_io_impls, private, stream_inherent};
+use crate::net::stream::{self, Stream, futures_io_impls, private, stream_inherent};
 use crate::poll_desc::Direction;
 use crate::source::Source;
 
@@ -281,17 +281,14 @@ impl UnixStream {
         let s = UnixStream::from_nonblocking(std::os::unix::net::UnixStream::from(
             std::os::fd::OwnedFd::from(sock),
         ))?;
-        loop {
-            let ev = s.io.source().ready(Direction::Write).await?;
-            if let Some(e) = s.io.get_ref().take_error()? {
-                return Err(e);
-            }
-            match s.io.get_ref().peer_addr() {
-                Ok(_) => return Ok(s),
-                Err(e) if e.kind() == io::ErrorKind::NotConnected => s.io.source().clear(ev),
-                Err(e) => return Err(e),
-            }
-        }
+        let io = s.io.get_ref();
+        stream::finish_connect(
+            s.io.source(),
+            || io.take_error(),
+            || io.peer_addr().map(drop),
+        )
+        .await?;
+        Ok(s)
     }
 
     /// A connected pair of unnamed sockets.
