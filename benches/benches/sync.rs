@@ -12,7 +12,8 @@
 //!   40% store, 10% delete), ns per op;
 //! - Pool: get + put of a 4 KiB buffer against allocating and dropping one.
 //!
-//! `cargo bench -p gorust-benches --bench sync` (full size, medians of 7 alternating runs);
+//! `cargo bench -p gorust-benches --bench sync` (full size, medians of 7 alternating runs;
+//! `SYNC_BENCH_ONLY=map` or `=pool` runs one section);
 //! `cargo test -p gorust-benches --bench sync` runs a smoke size once.
 
 use std::collections::HashMap;
@@ -497,6 +498,12 @@ fn pool_table() {
 
 fn main() {
     gorust_benches::header("sync: gorust-sync vs tokio::sync, async-lock, futures::lock, dashmap");
+    // `SYNC_BENCH_ONLY=map|pool` runs one section (for quick iterations).
+    match std::env::var("SYNC_BENCH_ONLY").as_deref() {
+        Ok("map") => return map_table(),
+        Ok("pool") => return pool_table(),
+        _ => {}
+    }
     let grt = gorust::runtime::Builder::new().procs(2).build().expect("gorust runtime");
     table(Exec::Gorust, &|f| grt.block_on(f));
     drop(grt);

@@ -203,3 +203,56 @@ fn pool_stress_every_object_accounted() {
         made.load(Ordering::SeqCst)
     );
 }
+
+/// Every value stored is dropped exactly once: overwritten and deleted values after the epoch
+/// lets them go, the rest when the map is dropped.
+#[test]
+fn map_values_dropped_exactly_once() {
+    struct D(Arc<AtomicUsize>);
+    impl Clone for D {
+        fn clone(&self) -> Self {
+            self.0.fetch_add(1 << 32, Ordering::SeqCst); // count clones separately
+            D(self.0.clone())
+        }
+    }
+    impl PartialEq for D {
+        fn eq(&self, _: &D) -> bool {
+            true
+        }
+    }
+    impl Drop for D {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let c = Arc::new(AtomicUsize::new(0));
+    let made = {
+        let m = Map::new();
+        let mut made = 0;
+        for round in 0..50u64 {
+            for k in 0..20u64 {
+                m.store(k, D(c.clone()));
+                made += 1;
+                if (k + round) % 3 == 0 {
+                    m.delete(&k);
+                }
+            }
+            for k in 0..20u64 {
+                drop(m.load(&k));
+            }
+        }
+        made
+    };
+    // Deferred destructions run as threads pin; push them through.
+    for _ in 0..64 {
+        crossbeam_epoch::pin().flush();
+    }
+    let v = c.load(Ordering::SeqCst);
+    let clones = v >> 32;
+    let drops = v & 0xFFFF_FFFF;
+    assert_eq!(
+        drops,
+        made + clones,
+        "every stored value and every clone dropped once"
+    );
+}
