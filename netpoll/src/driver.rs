@@ -201,9 +201,7 @@ impl Reactor {
                 }
                 let slab = guard
                     .get_or_insert_with(|| sources.lock().unwrap_or_else(PoisonError::into_inner));
-                if let Some(pd) = slab.get(ev.key & INDEX_MASK)
-                    && pd.key == ev.key
-                {
+                if let Some(pd) = lookup(slab, ev.key) {
                     let bits = if ev.readable { READABLE } else { 0 }
                         | if ev.writable { WRITABLE } else { 0 };
                     if bits != 0 {
@@ -377,6 +375,12 @@ impl Reactor {
     }
 }
 
+/// The descriptor an event's key names, if it is still the one registered in that slot (a
+/// stale key for a reused slot has a different generation and finds nothing).
+fn lookup(slab: &Slab<Arc<PollDesc>>, key: usize) -> Option<&Arc<PollDesc>> {
+    slab.get(key & INDEX_MASK).filter(|pd| pd.key == key)
+}
+
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Reactor>>> = const { RefCell::new(None) };
 }
@@ -525,6 +529,14 @@ mod tests {
         let pd2 = r.register(std::os::fd::AsRawFd::as_raw_fd(&a)).unwrap();
         assert_eq!(old_key & INDEX_MASK, pd2.key & INDEX_MASK, "slot reused");
         assert_ne!(old_key, pd2.key, "generation differs");
+        {
+            let slab = r.sources.lock().unwrap();
+            assert!(
+                lookup(&slab, old_key).is_none(),
+                "a stale event finds no descriptor"
+            );
+            assert!(lookup(&slab, pd2.key).is_some_and(|pd| Arc::ptr_eq(pd, &pd2)));
+        }
         r.deregister(std::os::fd::AsFd::as_fd(&a), &pd2).unwrap();
     }
 }

@@ -99,3 +99,34 @@ pub(crate) fn readv(fd: RawFd, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<us
         }
     }
 }
+
+/// Accepts a connection already in non-blocking, close-on-exec mode: `accept4` where the
+/// platform has it (one syscall, as Go's `accept`), else `accept` + `fcntl`.
+pub(crate) fn accept_nonblocking(
+    listener: socket2::SockRef<'_>,
+) -> io::Result<(socket2::Socket, socket2::SockAddr)> {
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ))]
+    {
+        listener.accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
+    }
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    )))]
+    {
+        let (s, a) = listener.accept()?;
+        s.set_nonblocking(true)?;
+        Ok((s, a))
+    }
+}

@@ -203,8 +203,7 @@ impl TcpListener {
     }
 
     fn accept_raw(&self) -> io::Result<(std::net::TcpStream, SocketAddr)> {
-        let (s, a) =
-            SockRef::from(self.io.get_ref()).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)?;
+        let (s, a) = crate::net::sock::accept_nonblocking(SockRef::from(self.io.get_ref()))?;
         let a = a
             .as_socket()
             .ok_or_else(|| io::Error::other("accept returned a non-IP address"))?;

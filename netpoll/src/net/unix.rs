@@ -182,8 +182,7 @@ impl UnixListener {
     }
 
     fn accept_raw(&self) -> io::Result<(std::os::unix::net::UnixStream, SocketAddr)> {
-        let (s, _) =
-            SockRef::from(self.io.get_ref()).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)?;
+        let (s, _) = crate::net::sock::accept_nonblocking(SockRef::from(self.io.get_ref()))?;
         let s = std::os::unix::net::UnixStream::from(std::os::fd::OwnedFd::from(s));
         let a = s.peer_addr()?;
         Ok((s, a))
