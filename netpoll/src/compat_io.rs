@@ -220,6 +220,10 @@ impl<T: AsFd + Write + Unpin> tokio::io::AsyncWrite for Async<T> {
 /// let start = Instant::now();
 /// futures::executor::block_on(t.sleep(Duration::from_millis(2)));
 /// assert!(start.elapsed() >= Duration::from_millis(2));
+/// // `reset` moves the same timer (hyper resets its keep-alive and header timers a lot).
+/// let mut s = t.sleep(Duration::from_secs(3600));
+/// t.reset(&mut s, Instant::now() + Duration::from_millis(1));
+/// futures::executor::block_on(s);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GoTimer;
@@ -243,5 +247,13 @@ impl hyper::rt::Timer for GoTimer {
     }
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
         Box::pin(HyperSleep(gorust_timer::sleep_until(deadline)))
+    }
+
+    /// Moves the existing timer (Go's `modtimer`) instead of allocating a new one.
+    fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, new_deadline: Instant) {
+        match sleep.as_mut().downcast_mut_pin::<HyperSleep>() {
+            Some(s) => Pin::new(&mut s.get_mut().0).reset(new_deadline),
+            None => *sleep = self.sleep_until(new_deadline),
+        }
     }
 }
