@@ -502,6 +502,14 @@ fn main() {
     match std::env::var("SYNC_BENCH_ONLY").as_deref() {
         Ok("map") => return map_table(),
         Ok("pool") => return pool_table(),
+        Ok("mutex") => {
+            let grt = gorust::runtime::Builder::new().procs(2).build().expect("gorust runtime");
+            let f = [mutex_figures::<G>(Exec::Gorust, &|f| grt.block_on(f)), mutex_figures::<F>(Exec::Gorust, &|f| grt.block_on(f)), mutex_figures::<A>(Exec::Gorust, &|f| grt.block_on(f))];
+            for x in f {
+                println!("{}: unc {:.1} ns, cont {:.1} ns, max {:?}, p99 {:?}, sleeper {:?}", x.name, x.uncontended, x.contended, x.max_wait, x.p99_wait, x.sleeper_max);
+            }
+            return;
+        }
         _ => {}
     }
     let grt = gorust::runtime::Builder::new().procs(2).build().expect("gorust runtime");

@@ -29,6 +29,13 @@ use crate::waitlist::{Key, WaitList};
 
 /// A condition variable over a [`Mutex`] (Go's `sync.Cond`).
 ///
+/// Waiting without holding the lock does not compile (Go panics at run time at best):
+///
+/// ```compile_fail
+/// let (m, c) = (gorust_sync::Mutex::new(()), gorust_sync::Cond::new());
+/// let _ = c.wait(&m); // a `&Mutex` is not a `MutexGuard`
+/// ```
+///
 /// # Examples
 ///
 /// ```

@@ -26,19 +26,19 @@
 
 mod block;
 mod clock;
-mod cond;
+pub mod cond;
 pub mod context;
 pub mod errgroup;
 mod loom;
-mod map;
-mod mutex;
-mod once;
+pub mod map;
+pub mod mutex;
+pub mod once;
 pub mod pool;
-mod rwlock;
+pub mod rwlock;
 mod sema;
-mod semaphore;
+pub mod semaphore;
 pub mod singleflight;
-mod waitgroup;
+pub mod waitgroup;
 mod waitlist;
 
 pub use cond::{Cond, CondWait};

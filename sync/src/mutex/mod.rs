@@ -31,7 +31,7 @@
 //! Misuse Go can only catch at run time cannot be written here: unlock happens only by
 //! dropping the [`MutexGuard`], so "unlock of unlocked mutex" is impossible by construction.
 
-mod state;
+pub mod state;
 
 use std::fmt;
 use std::future::Future;
@@ -48,8 +48,16 @@ use state::*;
 
 /// An async mutual-exclusion lock with Go's normal and starvation modes.
 ///
-/// See the [module docs](self) for the algorithm. `lock().await` from tasks,
+/// See the [module docs](crate::mutex) for the algorithm. `lock().await` from tasks,
 /// [`lock_blocking`](Mutex::lock_blocking) from plain threads; both queue in one FIFO.
+///
+/// There is no `unlock` to misuse: the lock is released by dropping the [`MutexGuard`], so
+/// Go's "unlock of unlocked mutex" cannot be written:
+///
+/// ```compile_fail
+/// let m = gorust_sync::Mutex::new(0);
+/// m.unlock();
+/// ```
 ///
 /// # Examples
 ///

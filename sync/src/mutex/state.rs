@@ -17,32 +17,39 @@
 //!   woke. While it is set, unlock wakes nobody else.
 
 /// The mutex is held (Go's `mutexLocked`).
-pub(crate) const LOCKED: u32 = 1;
+pub const LOCKED: u32 = 1;
 /// A waiter is awake and about to compete, so unlock need not wake another (`mutexWoken`).
-pub(crate) const WOKEN: u32 = 1 << 1;
+pub const WOKEN: u32 = 1 << 1;
 /// Starvation mode: unlock hands ownership to the queue head (`mutexStarving`).
-pub(crate) const STARVING: u32 = 1 << 2;
+pub const STARVING: u32 = 1 << 2;
 /// Shift of the waiter count (`mutexWaiterShift`).
-pub(crate) const WAITER_SHIFT: u32 = 3;
+pub const WAITER_SHIFT: u32 = 3;
 /// One waiter in the count.
-pub(crate) const WAITER: u32 = 1 << WAITER_SHIFT;
+pub const WAITER: u32 = 1 << WAITER_SHIFT;
 
 /// A waiter kept waiting longer than this switches the lock to starvation mode
 /// (`starvationThresholdNs = 1e6`).
-pub(crate) const STARVATION_THRESHOLD_NS: u64 = 1_000_000;
+pub const STARVATION_THRESHOLD_NS: u64 = 1_000_000;
 
 /// Spin at most this many rounds before parking (`active_spin = 4`).
-pub(crate) const ACTIVE_SPIN: u32 = 4;
+pub const ACTIVE_SPIN: u32 = 4;
 /// Pause instructions per spin round (`active_spin_cnt = 30`).
-pub(crate) const ACTIVE_SPIN_CNT: u32 = 30;
+pub const ACTIVE_SPIN_CNT: u32 = 30;
 
 /// Waiter-list token: woken by a normal-mode unlock; must compete again.
-pub(crate) const TOKEN_WOKEN: u32 = 1;
+pub const TOKEN_WOKEN: u32 = 1;
 /// Waiter-list token: handed ownership directly (starvation mode).
-pub(crate) const TOKEN_HANDOFF: u32 = 2;
+pub const TOKEN_HANDOFF: u32 = 2;
 
 /// The waiter count of a state word.
+///
+/// # Examples
+///
+/// ```
+/// use gorust_sync::mutex::state::{LOCKED, WAITER, waiters};
+/// assert_eq!(waiters(LOCKED | 3 * WAITER), 3);
+/// ```
 #[inline]
-pub(crate) const fn waiters(state: u32) -> u32 {
+pub const fn waiters(state: u32) -> u32 {
     state >> WAITER_SHIFT
 }
