@@ -403,6 +403,29 @@ fn go_figures() -> Option<Vec<(String, f64)>> {
     )
 }
 
+fn st_pingpong<C: Chan>(n: usize) {
+    use futures::task::LocalSpawnExt;
+    let cap = if C::ZERO { 0 } else { 1 };
+    let (tx1, mut rx1) = C::make(cap);
+    let (tx2, mut rx2) = C::make(cap);
+    let mut pool = futures::executor::LocalPool::new();
+    let sp = pool.spawner();
+    sp.spawn_local(async move {
+        while let Some(v) = C::recv(&mut rx1).await {
+            C::send(&tx2, v).await;
+        }
+    })
+    .unwrap();
+    sp.spawn_local(async move {
+        for i in 0..n as u64 {
+            C::send(&tx1, i).await;
+            C::recv(&mut rx2).await.unwrap();
+        }
+    })
+    .unwrap();
+    pool.run();
+}
+
 fn st_select<C: Chan>(n: usize) {
     let pairs: Vec<_> = (0..4).map(|_| C::make(1)).collect();
     let txs: Vec<C::Tx> = pairs.iter().map(|(t, _)| t.clone()).collect();
@@ -422,6 +445,17 @@ fn st_select<C: Chan>(n: usize) {
 /// `CHAN_BENCH_PROFILE=<pingpong|spsc|mpmc|select>`: run only gorust's side of one workload
 /// on the gorust executor, repeatedly, for a profiler.
 fn profile(work: &str) {
+    if let Some(rest) = work.strip_prefix("st-pingpong-") {
+        let (who, n) = rest.split_once('-').unwrap();
+        let n: usize = n.parse().unwrap();
+        match who {
+            "gorust" => st_pingpong::<Gorust>(n),
+            "kanal" => st_pingpong::<Kanal>(n),
+            "flume" => st_pingpong::<Flume>(n),
+            _ => st_pingpong::<TokioMpsc>(n),
+        }
+        return;
+    }
     if let Some(rest) = work.strip_prefix("st-select-") {
         // Single-threaded, executor-free (for instruction counting under callgrind):
         // `st-select-<contender>-<n>`.

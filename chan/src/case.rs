@@ -106,6 +106,7 @@ impl<T> std::fmt::Debug for SendCase<T> {
 
 impl<T> RecvCase<T> {
     /// A receive on `chan`, which must outlive the case.
+    #[inline(always)]
     pub(crate) fn new(chan: &Chan<T>) -> RecvCase<T> {
         RecvCase {
             chan: NonNull::from(chan),
@@ -135,6 +136,7 @@ impl<T> RecvCase<T> {
 
 impl<T> SendCase<T> {
     /// A send of `v` on `chan`, which must outlive the case.
+    #[inline(always)]
     pub(crate) fn new(chan: &Chan<T>, v: T) -> SendCase<T> {
         SendCase {
             chan: NonNull::from(chan),

@@ -51,6 +51,7 @@ fn waker_id(w: &Waker) -> (*const (), *const ()) {
 
 impl<C: ChanCase + CaseOutput> Op<C> {
     /// Wraps a fresh case.
+    #[inline(always)]
     pub(crate) fn new(case: C) -> Op<C> {
         Op {
             case,
@@ -66,6 +67,7 @@ impl<C: ChanCase + CaseOutput> Op<C> {
     /// # Panics
     ///
     /// If the op was polled already.
+    #[inline(always)]
     pub(crate) fn into_case(self) -> C {
         assert_eq!(
             self.state, INIT,

@@ -410,7 +410,7 @@ pub struct FutTag;
 
 impl ChanTag {
     /// The branch for channel case `c` with pattern check `check`.
-    #[inline]
+    #[inline(always)]
     pub fn wrap<C, P>(self, c: C, check: P) -> ChanBranch<C::Case, P>
     where
         C: SelectCase,
@@ -426,7 +426,7 @@ impl ChanTag {
 
 impl FutTag {
     /// The branch for future `f` with pattern check `check`.
-    #[inline]
+    #[inline(always)]
     pub fn wrap<F, P>(self, f: F, check: P) -> FutBranch<F::IntoFuture, P>
     where
         F: IntoFuture,
@@ -477,6 +477,7 @@ impl<B: Branches> Select<B> {
     /// # Panics
     ///
     /// If there are more than [`MAX_BRANCHES`] branches.
+    #[inline(always)]
     pub fn new(
         branches: B,
         enabled: u64,

@@ -74,6 +74,7 @@ unsafe impl Sync for Token {}
 
 impl Token {
     /// A token in the `BUSY` state (the owner has not parked yet).
+    #[inline(always)]
     pub(crate) fn new() -> Token {
         Token {
             state: AtomicUsize::new(BUSY),

@@ -12,7 +12,8 @@
 //! - Every field of a queued sudog is read and written only under its channel's lock. An
 //!   unqueued sudog belongs to its owner, except that after a peer's `DONE(i)` Release store
 //!   the owner reads case `i`'s slot without the lock (the token hands it over).
-//! - A sudog is queued on at most one queue; `linked` says whether it is.
+//! - A sudog is queued on at most one queue; `linked` says whether it is. `prev`, `next`,
+//!   `token` and `case` are written by `push_back` and read only while or after it is queued.
 //! - The owner unlinks every queued sudog (taking each channel's lock) before the memory of
 //!   the sudog can go away: `Drop` of every future that owns sudogs does so.
 //! - [`WaitQ::dequeue`] returns only a sudog whose token it won (Go's `selectDone` CAS); it
@@ -22,15 +23,44 @@
 use crate::token::{Claim, Token};
 use std::cell::UnsafeCell;
 use std::marker::PhantomPinned;
+use std::mem::MaybeUninit;
 use std::ptr;
+
+/// A field written when the sudog is queued (`prev`, `next`, `token`, `case`): left
+/// uninitialized until then, so making a sudog (and moving the future that holds it) costs
+/// only the few fields that are always live.
+type Lazy<P> = UnsafeCell<MaybeUninit<P>>;
+
+/// Reads a lazy field.
+///
+/// # Safety
+///
+/// The field was written (the sudog is or was queued) and the caller may read it (see the
+/// module invariants).
+#[inline]
+unsafe fn get<P: Copy>(f: &Lazy<P>) -> P {
+    // SAFETY: initialized and readable per the contract.
+    unsafe { (*f.get()).assume_init() }
+}
+
+/// Writes a lazy field.
+///
+/// # Safety
+///
+/// The caller may write it (see the module invariants).
+#[inline]
+unsafe fn set<P: Copy>(f: &Lazy<P>, v: P) {
+    // SAFETY: writable per the contract.
+    unsafe { (*f.get()).write(v) };
+}
 
 /// A waiter record; see the module docs.
 pub(crate) struct Sudog<T> {
-    prev: UnsafeCell<*const Sudog<T>>,
-    next: UnsafeCell<*const Sudog<T>>,
+    prev: Lazy<*const Sudog<T>>,
+    next: Lazy<*const Sudog<T>>,
     linked: UnsafeCell<bool>,
-    token: UnsafeCell<*const Token>,
-    case: UnsafeCell<usize>,
+    token: Lazy<*const Token>,
+    case: Lazy<usize>,
     slot: UnsafeCell<Option<T>>,
     success: UnsafeCell<bool>,
     _pin: PhantomPinned,
@@ -44,13 +74,14 @@ unsafe impl<T: Send> Sync for Sudog<T> {}
 
 impl<T> Sudog<T> {
     /// A fresh, unqueued sudog holding `slot` (the value to send, or `None` to receive).
+    #[inline(always)]
     pub(crate) fn new(slot: Option<T>) -> Sudog<T> {
         Sudog {
-            prev: UnsafeCell::new(ptr::null()),
-            next: UnsafeCell::new(ptr::null()),
+            prev: UnsafeCell::new(MaybeUninit::uninit()),
+            next: UnsafeCell::new(MaybeUninit::uninit()),
             linked: UnsafeCell::new(false),
-            token: UnsafeCell::new(ptr::null()),
-            case: UnsafeCell::new(0),
+            token: UnsafeCell::new(MaybeUninit::uninit()),
+            case: UnsafeCell::new(MaybeUninit::uninit()),
             slot: UnsafeCell::new(slot),
             success: UnsafeCell::new(false),
             _pin: PhantomPinned,
@@ -103,8 +134,8 @@ impl<T> Sudog<T> {
         // SAFETY: the caller won the claim and holds the lock (contract).
         unsafe {
             *self.success.get() = success;
-            let case = *self.case.get();
-            (*(*self.token.get())).finish(case)
+            let case = get(&self.case);
+            (*get(&self.token)).finish(case)
         }
     }
 }
@@ -137,16 +168,16 @@ impl<T> WaitQ<T> {
             if *s.linked.get() {
                 return;
             }
-            *s.token.get() = token;
-            *s.case.get() = case;
-            *s.prev.get() = self.tail;
-            *s.next.get() = ptr::null();
+            set(&s.token, token);
+            set(&s.case, case);
+            set(&s.prev, self.tail);
+            set(&s.next, ptr::null());
             *s.linked.get() = true;
             let p = s as *const Sudog<T>;
             if self.tail.is_null() {
                 self.head = p;
             } else {
-                *(*self.tail).next.get() = p;
+                set(&(*self.tail).next, p);
             }
             self.tail = p;
         }
@@ -164,20 +195,18 @@ impl<T> WaitQ<T> {
             if !*s.linked.get() {
                 return;
             }
-            let prev = *s.prev.get();
-            let next = *s.next.get();
+            let prev = get(&s.prev);
+            let next = get(&s.next);
             if prev.is_null() {
                 self.head = next;
             } else {
-                *(*prev).next.get() = next;
+                set(&(*prev).next, next);
             }
             if next.is_null() {
                 self.tail = prev;
             } else {
-                *(*next).prev.get() = prev;
+                set(&(*next).prev, prev);
             }
-            *s.prev.get() = ptr::null();
-            *s.next.get() = ptr::null();
             *s.linked.get() = false;
         }
     }
@@ -197,7 +226,7 @@ impl<T> WaitQ<T> {
             // before freeing) and its fields are ours under the lock.
             let s = unsafe { &*cur };
             // SAFETY: as above.
-            let (next, token, case) = unsafe { (*s.next.get(), &**s.token.get(), *s.case.get()) };
+            let (next, token, case) = unsafe { (get(&s.next), &*get(&s.token), get(&s.case)) };
             match token.try_claim(case) {
                 Claim::Won => {
                     // SAFETY: `s` is queued here and we hold the lock.
