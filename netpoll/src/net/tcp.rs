@@ -96,6 +96,11 @@ impl TcpListener {
         sock.set_reuse_address(true)?;
         sock.bind(&addr.into())?;
         sock.listen(BACKLOG)?;
+        Self::from_socket(sock)
+    }
+
+    /// Registers a listening non-blocking socket.
+    pub(crate) fn from_socket(sock: Socket) -> io::Result<TcpListener> {
         Ok(TcpListener {
             io: Async::new_nonblocking(std::net::TcpListener::from(sock))?,
         })
@@ -362,6 +367,11 @@ impl TcpStream {
         let sock = Socket::new(Domain::for_address(addr), stream_type(), None)?;
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
         sock.set_nonblocking(true)?;
+        Self::connect_socket(sock, addr).await
+    }
+
+    /// Connects a non-blocking socket (Go's `fd.connect`).
+    pub(crate) async fn connect_socket(sock: Socket, addr: SocketAddr) -> io::Result<TcpStream> {
         match sock.connect(&addr.into()) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
