@@ -32,12 +32,14 @@ pub(crate) trait ChanCase {
     /// is `BUSY`).
     unsafe fn try_now(&self) -> Option<Option<Waker>>;
 
-    /// Pass 2: queues the sudog for `token`'s case `case` (no-op if queued).
+    /// Pass 2: queues the sudog for `token`'s case `case` (no-op if queued); `shared` when
+    /// the token belongs to a select.
     ///
     /// # Safety
     ///
-    /// The channel lock is held; the case is pinned and unlinks itself before it is freed.
-    unsafe fn enqueue(&self, token: *const Token, case: usize);
+    /// The channel lock is held; the case is pinned and unlinks itself before it is freed; a
+    /// token that is not `shared` changes state only under this channel's lock.
+    unsafe fn enqueue(&self, token: *const Token, case: usize, shared: bool);
 
     /// Pass 3: unlinks the sudog if it is queued.
     ///
@@ -178,9 +180,14 @@ impl<T> ChanCase for RecvCase<T> {
     }
 
     #[inline]
-    unsafe fn enqueue(&self, token: *const Token, case: usize) {
+    unsafe fn enqueue(&self, token: *const Token, case: usize, shared: bool) {
         // SAFETY: the lock is held and the case is pinned (contract).
-        unsafe { self.chan().inner().recvq.push_back(&self.node, token, case) }
+        unsafe {
+            self.chan()
+                .inner()
+                .recvq
+                .push_back(&self.node, token, case, shared)
+        }
     }
 
     #[inline]
@@ -247,9 +254,14 @@ impl<T> ChanCase for SendCase<T> {
     }
 
     #[inline]
-    unsafe fn enqueue(&self, token: *const Token, case: usize) {
+    unsafe fn enqueue(&self, token: *const Token, case: usize, shared: bool) {
         // SAFETY: the lock is held and the case is pinned (contract).
-        unsafe { self.chan().inner().sendq.push_back(&self.node, token, case) }
+        unsafe {
+            self.chan()
+                .inner()
+                .sendq
+                .push_back(&self.node, token, case, shared)
+        }
     }
 
     #[inline]

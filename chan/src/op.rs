@@ -115,7 +115,7 @@ impl<C: ChanCase + CaseOutput> Op<C> {
                 // `Drop` unlinks the sudog under this lock.
                 unsafe {
                     this.token.set_waker(cx.waker());
-                    this.case.enqueue(&this.token, 0);
+                    this.case.enqueue(&this.token, 0, false);
                 }
                 this.waker_id = waker_id(cx.waker());
                 this.token.park();

@@ -15,7 +15,7 @@ use crate::future::RecvFuture;
 use crate::hchan::{Chan, Recvd, wake};
 use crate::loom::Ordering;
 use crate::op::Op;
-use futures_core::Stream;
+use futures_core::{FusedStream, Stream};
 use gorust_hooks::wait::WaitReason;
 use std::fmt;
 use std::marker::PhantomData;
@@ -41,6 +41,8 @@ use std::task::{Context, Poll};
 pub struct Receiver<T> {
     /// The in-flight `Stream::poll_next` receive; declared first so it drops first.
     next: Option<Pin<Box<Op<RecvCase<T>>>>>,
+    /// `poll_next` returned `None` (for `FusedStream`).
+    terminated: bool,
     pub(crate) chan: Arc<Chan<T>>,
 }
 
@@ -216,10 +218,32 @@ impl<T> Stream for Receiver<T> {
                 // SAFETY: the op finished, so its sudog is unlinked and ours.
                 unsafe { op.case.reset() };
                 op.as_mut().rearm();
+                this.terminated = v.is_none();
                 Poll::Ready(v)
             }
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// Terminated once `poll_next` returned `None` (the channel is closed and drained), so
+/// `futures::select!` can use `rx.next()` directly.
+///
+/// # Examples
+///
+/// ```
+/// use futures::stream::{FusedStream, StreamExt};
+/// # futures::executor::block_on(async {
+/// let (tx, mut rx) = gorust_chan::make::<u8>(1);
+/// drop(tx);
+/// assert!(!rx.is_terminated());
+/// assert_eq!(rx.next().await, None);
+/// assert!(rx.is_terminated());
+/// # });
+/// ```
+impl<T> FusedStream for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        self.terminated
     }
 }
 
@@ -228,6 +252,7 @@ impl<T> Clone for Receiver<T> {
         self.chan.receivers.fetch_add(1, Ordering::Relaxed);
         Receiver {
             next: None,
+            terminated: false,
             chan: self.chan.clone(),
         }
     }
@@ -254,6 +279,10 @@ impl<T> fmt::Debug for Receiver<T> {
 impl<T> Receiver<T> {
     /// Builds the receiving handle of a fresh channel (the count starts at one).
     pub(crate) fn from_chan(chan: Arc<Chan<T>>) -> Receiver<T> {
-        Receiver { next: None, chan }
+        Receiver {
+            next: None,
+            terminated: false,
+            chan,
+        }
     }
 }

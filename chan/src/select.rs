@@ -619,7 +619,7 @@ impl<B: Branches> Select<B> {
                         if this.enabled & this.chans & (1 << i) != 0 {
                             let CaseRef(c) = this.case(i);
                             // SAFETY: lock held; `this` is pinned and unlinks on drop.
-                            unsafe { c.enqueue(token, i) };
+                            unsafe { c.enqueue(token, i, true) };
                         }
                     }
                     this.queued = this.enabled & this.chans;

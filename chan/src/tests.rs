@@ -56,10 +56,10 @@ fn waitq_fifo_skips_busy_and_unlinks_dead() {
     let mut q = WaitQ::<u32>::new();
     // SAFETY: single-threaded test; the sudogs outlive the queue use and are removed below.
     unsafe {
-        q.push_back(&a, &busy, 0);
-        q.push_back(&b, &dead, 0);
-        q.push_back(&c, &waiting, 0);
-        q.push_back(&c, &waiting, 0); // already queued: no-op
+        q.push_back(&a, &busy, 0, true);
+        q.push_back(&b, &dead, 0, true);
+        q.push_back(&c, &waiting, 0, true);
+        q.push_back(&c, &waiting, 0, true); // already queued: no-op
         let got = q.dequeue().expect("the waiting sudog");
         assert_eq!(*got.slot(), Some(3));
         assert!(got.finish(true).is_none());

@@ -21,6 +21,9 @@
 //! - Only a peer moves `WAITING → CLAIMED(i)`, under the lock of case `i`'s channel, and the
 //!   same peer moves `CLAIMED(i) → DONE(i)` before it releases that lock. Hence whoever holds
 //!   case `i`'s channel lock never sees `CLAIMED(i)`.
+//! - A lone operation (a plain `recv`/`send`, one channel) changes its token only under its
+//!   channel's lock, so a peer holding that lock takes it without the CAS (`WAITING` straight
+//!   to `DONE(0)` in [`Token::finish`]), as Go skips `selectDone` when `!sg.isSelect`.
 //! - The waker cell belongs to the owner while the state is `BUSY` and to the claiming peer
 //!   between `CLAIMED(i)` and `DONE(i)`; the peer takes the waker out before the Release store
 //!   of `DONE(i)` and touches nothing of the owner afterwards (the owner may free it).
@@ -139,6 +142,12 @@ impl Token {
                 }
             }
         }
+    }
+
+    /// Whether the token is `WAITING` (debug checks).
+    #[inline]
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.state.load(Ordering::Relaxed) == WAITING
     }
 
     /// Owner side: reads whether case `case` is `DONE` (after taking and releasing its lock).

@@ -61,6 +61,10 @@ pub(crate) struct Sudog<T> {
     linked: UnsafeCell<bool>,
     token: Lazy<*const Token>,
     case: Lazy<usize>,
+    /// The token is shared by several cases (a select, Go's `isSelect`): a peer must win it
+    /// with a CAS. A lone operation's token changes only under this channel's lock, so a peer
+    /// holding the lock owns it without one.
+    shared: Lazy<bool>,
     slot: UnsafeCell<Option<T>>,
     success: UnsafeCell<bool>,
     _pin: PhantomPinned,
@@ -82,6 +86,7 @@ impl<T> Sudog<T> {
             linked: UnsafeCell::new(false),
             token: UnsafeCell::new(MaybeUninit::uninit()),
             case: UnsafeCell::new(MaybeUninit::uninit()),
+            shared: UnsafeCell::new(MaybeUninit::uninit()),
             slot: UnsafeCell::new(slot),
             success: UnsafeCell::new(false),
             _pin: PhantomPinned,
@@ -155,13 +160,20 @@ impl<T> WaitQ<T> {
         }
     }
 
-    /// Queues `s` at the tail for `token`'s case `case` (Go's `enqueue`). No-op if queued.
+    /// Queues `s` at the tail for `token`'s case `case` (Go's `enqueue`); `shared` says the
+    /// token belongs to a select. No-op if queued.
     ///
     /// # Safety
     ///
     /// Caller holds this queue's channel lock; `s` is pinned and will be unlinked (under the
     /// lock) before it is freed; `token` outlives the time `s` is queued.
-    pub(crate) unsafe fn push_back(&mut self, s: &Sudog<T>, token: *const Token, case: usize) {
+    pub(crate) unsafe fn push_back(
+        &mut self,
+        s: &Sudog<T>,
+        token: *const Token,
+        case: usize,
+        shared: bool,
+    ) {
         // SAFETY: under the channel lock (contract) we own every link field of queued sudogs,
         // and `s` is not queued anywhere, so its fields are ours too.
         unsafe {
@@ -170,6 +182,7 @@ impl<T> WaitQ<T> {
             }
             set(&s.token, token);
             set(&s.case, case);
+            set(&s.shared, shared);
             set(&s.prev, self.tail);
             set(&s.next, ptr::null());
             *s.linked.get() = true;
@@ -226,8 +239,16 @@ impl<T> WaitQ<T> {
             // before freeing) and its fields are ours under the lock.
             let s = unsafe { &*cur };
             // SAFETY: as above.
-            let (next, token, case) = unsafe { (get(&s.next), &*get(&s.token), get(&s.case)) };
-            match token.try_claim(case) {
+            let (next, token, case, shared) =
+                unsafe { (get(&s.next), &*get(&s.token), get(&s.case), get(&s.shared)) };
+            let claim = if shared {
+                token.try_claim(case)
+            } else {
+                // A lone operation parks under this lock and is queued only while WAITING.
+                debug_assert!(token.is_waiting());
+                Claim::Won
+            };
+            match claim {
                 Claim::Won => {
                     // SAFETY: `s` is queued here and we hold the lock.
                     unsafe { self.remove(s) };
