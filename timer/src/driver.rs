@@ -103,7 +103,7 @@ impl Timers {
     /// ```
     pub fn new(wake: Arc<dyn WakeDriver>) -> Self {
         Timers {
-            heap: Arc::new(Heap::new(wake)),
+            heap: Heap::new(wake),
         }
     }
 

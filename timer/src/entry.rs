@@ -21,6 +21,11 @@
 //!   entry with `when == NONE` is a zombie.
 //! - Lock order: a heap's lock before an entry's lock, never the reverse (Go's `ts.mu` before
 //!   `t.mu`). Code holding an entry lock touches its heap only through atomics.
+//! - `fields.ts` is a plain pointer (no reference count: two atomic operations saved per
+//!   timer). It is non-null exactly while `HEAPED` is set, and is dereferenced only by a
+//!   holder of the entry lock that sees `HEAPED`. That is sound because a heap is freed only
+//!   after `Heap::take_all` (run by `Timers::drop`) has cleared `HEAPED` on every entry it
+//!   holds, under each entry's lock, and marked itself dead so nothing is added afterwards.
 //! - Wakers are woken and dropped only after every lock is released (a waker may re-enter).
 //! - A `MODIFIED` bit is published to the state word *before* `min_when_modified` is lowered,
 //!   so `Heap::adjust`, which clears `min_when_modified` and then scans the state words, can
@@ -53,8 +58,8 @@ pub(crate) struct Fields {
     pub(crate) when: u64,
     /// Who to wake when the deadline passes.
     pub(crate) waker: Option<Waker>,
-    /// The heap this entry is in (`Some` exactly when `HEAPED`).
-    pub(crate) ts: Option<Arc<Heap>>,
+    /// The heap this entry is in: non-null exactly when `HEAPED` (see the module invariants).
+    pub(crate) ts: *const Heap,
 }
 
 /// One timer, shared by its handle (`Sleep`, `Timer`, ...) and at most one heap slot.
@@ -65,7 +70,8 @@ pub(crate) struct Entry {
 
 // SAFETY: `fields` is only accessed through `Locked`, which exists only while the `LOCKED` bit
 // is held by this thread (an exclusive spin lock with acquire/release ordering), so the
-// contents (a `Waker`, an `Arc<Heap>`, an integer: all `Send`) are never shared unsynchronized.
+// contents (a `Waker`, an integer, a pointer to a `Heap`, which is `Sync` and outlives the
+// pointer per the module invariants) are never shared unsynchronized.
 unsafe impl Send for Entry {}
 // SAFETY: see `Send`: every `&Entry` access to `fields` goes through the lock.
 unsafe impl Sync for Entry {}
@@ -94,6 +100,20 @@ impl Locked<'_> {
         self.entry.fields.with_mut(|p| unsafe { &mut *p })
     }
 
+    /// The heap this entry is in, if `HEAPED`.
+    #[inline]
+    pub(crate) fn heap(&mut self) -> Option<&Heap> {
+        if self.bits & HEAPED == 0 {
+            return None;
+        }
+        let ts = self.fields().ts;
+        debug_assert!(!ts.is_null());
+        // SAFETY: we hold the entry lock and HEAPED is set, so `ts` points to the live heap
+        // holding this entry: a heap is freed only after `take_all` cleared HEAPED on all its
+        // entries under their locks (module invariants). The borrow ends with the guard's.
+        Some(unsafe { &*ts })
+    }
+
     /// Makes the current `bits` visible to lock-free readers while keeping the lock.
     #[inline]
     pub(crate) fn publish(&self) {
@@ -110,7 +130,7 @@ impl Drop for Locked<'_> {
 
 impl Entry {
     /// A new entry with the given deadline, state bits, waker and heap.
-    pub(crate) fn new(when: u64, bits: u32, waker: Option<Waker>, ts: Option<Arc<Heap>>) -> Self {
+    pub(crate) fn new(when: u64, bits: u32, waker: Option<Waker>, ts: *const Heap) -> Self {
         Entry {
             state: AtomicU32::new(bits & !LOCKED),
             fields: UnsafeCell::new(Fields { when, waker, ts }),
@@ -203,11 +223,10 @@ impl Entry {
         let mut compact = None;
         if g.bits & (HEAPED | ZOMBIE) == HEAPED {
             g.bits |= ZOMBIE;
-            let ts = g.fields().ts.as_ref().expect("heaped entry without heap");
+            let ts = g.heap().expect("heaped");
             let zombies = ts.add_zombie();
-            let len = ts.len();
-            if zombies >= COMPACT_MIN && zombies > len / 4 {
-                compact = Some(ts.clone());
+            if zombies >= COMPACT_MIN && zombies > ts.len() / 4 {
+                compact = ts.strong();
             }
         }
         drop(g);
@@ -243,20 +262,17 @@ impl Entry {
         let mut add = false;
         if g.bits & HEAPED != 0 {
             g.bits |= MODIFIED;
-            if g.bits & ZOMBIE != 0 {
-                g.bits &= !ZOMBIE;
-                g.fields()
-                    .ts
-                    .as_ref()
-                    .expect("heaped entry without heap")
-                    .sub_zombie();
-            }
+            let unzombie = g.bits & ZOMBIE != 0;
+            g.bits &= !ZOMBIE;
             g.publish();
-            let ts = g.fields().ts.as_ref().expect("heaped entry without heap");
+            let ts = g.heap().expect("heaped");
+            if unzombie {
+                ts.sub_zombie();
+            }
             let before = ts.wake_time();
             ts.lower_min_when_modified(when);
             if when < before {
-                wake = Some(ts.clone());
+                wake = Some(ts.wake_driver());
             }
         } else {
             add = add_now || g.fields().waker.is_some();
@@ -273,8 +289,8 @@ impl Entry {
             };
             Heap::maybe_add(&heap, self);
         }
-        if let Some(ts) = wake {
-            ts.notify_earlier(when);
+        if let Some(driver) = wake {
+            crate::timers::notify(&*driver, when);
         }
         pending
     }

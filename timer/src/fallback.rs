@@ -62,7 +62,7 @@ fn start() -> Arc<Heap> {
         thread: OnceLock::new(),
         sleeping_until: AtomicU64::new(0),
     });
-    let heap = Arc::new(Heap::new(wake.clone()));
+    let heap = Heap::new(wake.clone());
     let driven = heap.clone();
     thread::Builder::new()
         .name("gorust-timer".into())

@@ -33,7 +33,7 @@ fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> loom::thread::JoinHandl
 }
 
 fn setup() -> (Arc<Heap>, Arc<Count>, Waker) {
-    let heap = Arc::new(Heap::new(Arc::new(Nobody)));
+    let heap = Heap::new(Arc::new(Nobody));
     let count = Arc::new(Count(AtomicUsize::new(0)));
     let waker = Waker::from(count.clone());
     (heap, count, waker)

@@ -73,7 +73,12 @@ impl Timer {
     /// ```
     pub fn at(deadline: Instant) -> Timer {
         Timer {
-            entry: Arc::new(Entry::new(clock::to_tick(deadline), 0, None, None)),
+            entry: Arc::new(Entry::new(
+                clock::to_tick(deadline),
+                0,
+                None,
+                std::ptr::null(),
+            )),
         }
     }
 

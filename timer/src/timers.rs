@@ -18,8 +18,9 @@
 //!   stop that crosses the line if the lock is free, and after running timers).
 //! - No waker is woken and no `WakeDriver` is called with `slots` locked.
 
-use std::sync::Arc;
+use std::ptr;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::{Arc, Weak};
 use std::task::Waker;
 
 use crate::clock::{self, NONE};
@@ -41,6 +42,8 @@ const WAKE_BATCH: usize = 32;
 pub(crate) struct Slots {
     v: Vec<Slot<Arc<Entry>>>,
     pool: Vec<Arc<Entry>>,
+    /// Set by `take_all`: the heap is going away and accepts no more entries.
+    dead: bool,
 }
 
 impl std::ops::Deref for Slots {
@@ -94,6 +97,8 @@ pub(crate) struct Heap {
     min_when_heap: AtomicU64,
     min_when_modified: AtomicU64,
     wake: Arc<dyn WakeDriver>,
+    /// This heap's own `Arc`, for the rare paths that must keep it alive past an entry lock.
+    me: Weak<Heap>,
 }
 
 impl std::fmt::Debug for Heap {
@@ -103,6 +108,13 @@ impl std::fmt::Debug for Heap {
             .field("zombies", &self.zombies.load(SeqCst))
             .field("wake_time", &self.wake_time())
             .finish()
+    }
+}
+
+/// Tells `driver` that a heap's earliest deadline is now `when` (Go's `wakeNetPoller`).
+pub(crate) fn notify(driver: &dyn WakeDriver, when: u64) {
+    if let Some(t) = clock::from_tick(when) {
+        driver.timer_earlier(t);
     }
 }
 
@@ -120,18 +132,30 @@ enum Head {
 
 impl Heap {
     /// An empty heap that pokes `wake` when its earliest deadline moves earlier.
-    pub(crate) fn new(wake: Arc<dyn WakeDriver>) -> Self {
-        Heap {
+    pub(crate) fn new(wake: Arc<dyn WakeDriver>) -> Arc<Self> {
+        Arc::new_cyclic(|me| Heap {
+            me: me.clone(),
             slots: Mutex::new(Slots {
                 v: Vec::new(),
                 pool: Vec::new(),
+                dead: false,
             }),
             len: AtomicU32::new(0),
             zombies: AtomicU32::new(0),
             min_when_heap: AtomicU64::new(NONE),
             min_when_modified: AtomicU64::new(NONE),
             wake,
-        }
+        })
+    }
+
+    /// A counted reference to this heap (`None` once it is being dropped).
+    pub(crate) fn strong(&self) -> Option<Arc<Heap>> {
+        self.me.upgrade()
+    }
+
+    /// The driver this heap pokes (cloned, to call it after the entry lock is released).
+    pub(crate) fn wake_driver(&self) -> Arc<dyn WakeDriver> {
+        self.wake.clone()
     }
 
     fn lock(&self) -> crate::loom::MutexGuard<'_, Slots> {
@@ -180,9 +204,7 @@ impl Heap {
 
     /// Tells the driver that this heap's earliest deadline is now `when` (Go's `wakeNetPoller`).
     pub(crate) fn notify_earlier(&self, when: u64) {
-        if let Some(t) = clock::from_tick(when) {
-            self.wake.timer_earlier(t);
-        }
+        notify(&*self.wake, when);
     }
 
     fn publish(&self, slots: &[Slot<Arc<Entry>>]) {
@@ -204,11 +226,14 @@ impl Heap {
         callback: bool,
     ) -> Arc<Entry> {
         let bits = HEAPED | if callback { CALLBACK } else { 0 };
-        let fresh = Entry::new(when, bits, Some(waker), Some(self.clone()));
         let (before, entry) = {
             let mut slots = self.lock();
+            if slots.dead {
+                drop(slots);
+                return crate::fallback::heap_ref().push_new(when, waker, callback);
+            }
             let before = self.tidy(&mut slots);
-            let entry = slots.new_entry(fresh);
+            let entry = slots.new_entry(Entry::new(when, bits, Some(waker), Arc::as_ptr(self)));
             self.push_locked(&mut slots, when, entry.clone());
             (before, entry)
         };
@@ -224,12 +249,16 @@ impl Heap {
         let before;
         {
             let mut slots = self.lock();
+            if slots.dead {
+                drop(slots);
+                return Heap::maybe_add(crate::fallback::heap_ref(), entry);
+            }
             before = self.tidy(&mut slots);
             let mut g = entry.lock();
             let w = g.fields().when;
             if g.bits & (HEAPED | FIRED) == 0 && w != NONE {
                 g.bits |= HEAPED;
-                g.fields().ts = Some(self.clone());
+                g.fields().ts = Arc::as_ptr(self);
                 when = w;
                 drop(g);
                 self.push_locked(&mut slots, when, entry.clone());
@@ -256,10 +285,8 @@ impl Heap {
     /// Takes a zombie out of this heap's books (its slot is removed by the caller).
     fn unlink_zombie(&self, mut g: Locked<'_>) {
         g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
-        let ts = g.fields().ts.take();
+        g.fields().ts = ptr::null();
         self.zombies.fetch_sub(1, SeqCst);
-        drop(g);
-        drop(ts);
     }
 
     /// Removes zombies from the tail and fixes a zombie or modified head (Go's `cleanHead`).
@@ -311,10 +338,9 @@ impl Heap {
                 } else {
                     g.bits |= FIRED;
                 }
-                let ts = g.fields().ts.take();
+                g.fields().ts = ptr::null();
                 let waker = g.fields().waker.take();
                 drop(g);
-                drop(ts);
                 Head::Fire(waker)
             }
             _ => Head::NotYet,
@@ -434,6 +460,7 @@ impl Heap {
     pub(crate) fn take_all(&self) -> Vec<Arc<Entry>> {
         let slots = {
             let mut g = self.lock();
+            g.dead = true;
             g.pool.clear();
             std::mem::take(&mut g.v)
         };
@@ -445,10 +472,9 @@ impl Heap {
                 continue;
             }
             g.bits &= !(HEAPED | MODIFIED);
-            let ts = g.fields().ts.take();
+            g.fields().ts = ptr::null();
             let armed = g.fields().when != NONE;
             drop(g);
-            drop(ts);
             if armed {
                 live.push(slot.item);
             }
@@ -456,5 +482,72 @@ impl Heap {
         self.publish(&[]);
         self.min_when_modified.store(NONE, SeqCst);
         live
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::task::Wake;
+    use std::time::{Duration, Instant};
+
+    struct Nobody;
+    impl WakeDriver for Nobody {
+        fn timer_earlier(&self, _: Instant) {}
+    }
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// A heap that was emptied for destruction accepts no entry: late additions go to the
+    /// fallback heap (whose thread fires them), so no entry points into a freed heap.
+    #[test]
+    fn dead_heap_diverts_to_fallback() {
+        let heap = Heap::new(Arc::new(Nobody));
+        assert!(heap.take_all().is_empty());
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let when = clock::to_tick(Instant::now() + Duration::from_millis(2));
+        let entry = heap.push_new(when, Waker::from(count.clone()), false);
+        assert_eq!(heap.len(), 0, "nothing entered the dead heap");
+        let late = Arc::new(Entry::new(
+            when,
+            0,
+            Some(Waker::from(count.clone())),
+            ptr::null(),
+        ));
+        Heap::maybe_add(&heap, &late);
+        assert_eq!(heap.len(), 0);
+        drop(heap);
+        let start = Instant::now();
+        while count.0.load(SeqCst) < 2 {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "fallback did not fire"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop((entry, late));
+    }
+
+    /// Entries of cancelled timers are recycled: their allocation is reused by the next one.
+    #[test]
+    fn cancelled_entries_are_recycled() {
+        let heap = Heap::new(Arc::new(Nobody));
+        let when = clock::to_tick(Instant::now() + Duration::from_secs(3600));
+        let a = heap.push_new(when, Waker::noop().clone(), false);
+        let addr = Arc::as_ptr(&a);
+        a.stop(false);
+        drop(a); // a zombie at the tail, referenced by the heap only
+        let b = heap.push_new(when + 1, Waker::noop().clone(), false);
+        assert_eq!(Arc::as_ptr(&b), addr, "the zombie's allocation was reused");
+        assert_eq!(heap.len(), 1);
+        b.stop(false);
+        drop(b);
+        assert_eq!(heap.run(NONE - 1), 0);
+        assert_eq!(heap.len(), 0);
     }
 }
