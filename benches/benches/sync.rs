@@ -198,7 +198,9 @@ async fn yield_once() {
 
 fn pct(v: &mut [Duration], p: f64) -> Duration {
     v.sort_unstable();
-    v.get(((v.len().max(1) - 1) as f64 * p) as usize).copied().unwrap_or_default()
+    v.get(((v.len().max(1) - 1) as f64 * p) as usize)
+        .copied()
+        .unwrap_or_default()
 }
 
 struct MutexFigures {
@@ -213,7 +215,11 @@ struct MutexFigures {
 fn mutex_figures<L: Lock>(ex: Exec, block: &dyn Fn(BoxFuture<'static, ()>)) -> MutexFigures {
     let (mut un, mut co, mut maxw, mut p99, mut sl) = (vec![], vec![], vec![], vec![], vec![]);
     let n = size(CONTENDED);
-    let run_for = if full() { Duration::from_millis(300) } else { Duration::from_millis(20) };
+    let run_for = if full() {
+        Duration::from_millis(300)
+    } else {
+        Duration::from_millis(20)
+    };
     for _ in 0..runs() {
         let cell = Arc::new(std::sync::Mutex::new(None));
         let c = cell.clone();
@@ -300,8 +306,20 @@ fn table(ex: Exec, block: &dyn Fn(BoxFuture<'static, ()>)) {
     ];
     let g = &figs[0];
     for p in &figs[1..] {
-        row(&format!("Mutex uncontended ({})", ex.name()), "ns", g.uncontended, p.name, p.uncontended);
-        row(&format!("Mutex contended, 8 tasks ({})", ex.name()), "ns", g.contended, p.name, p.contended);
+        row(
+            &format!("Mutex uncontended ({})", ex.name()),
+            "ns",
+            g.uncontended,
+            p.name,
+            p.uncontended,
+        );
+        row(
+            &format!("Mutex contended, 8 tasks ({})", ex.name()),
+            "ns",
+            g.contended,
+            p.name,
+            p.contended,
+        );
         row(
             &format!("Mutex contended max wait ({})", ex.name()),
             "µs",
@@ -339,7 +357,11 @@ fn table(ex: Exec, block: &dyn Fn(BoxFuture<'static, ()>)) {
             gv.push(a);
             tv.push(b);
         }
-        let what = if contended { "8 tasks, 4 permits" } else { "uncontended" };
+        let what = if contended {
+            "8 tasks, 4 permits"
+        } else {
+            "uncontended"
+        };
         row(
             &format!("Semaphore acquire+release, {what} ({})", ex.name()),
             "ns",
@@ -464,8 +486,20 @@ fn map_table() {
         let r = map_run::<std::sync::RwLock<HashMap<u64, u64>>>(load, store);
         type D = dashmap::DashMap<u64, u64>;
         type R = std::sync::RwLock<HashMap<u64, u64>>;
-        row(&format!("Map {name}, 2 threads"), "ns", g, <D as ConcMap>::NAME, d);
-        row(&format!("Map {name}, 2 threads"), "ns", g, <R as ConcMap>::NAME, r);
+        row(
+            &format!("Map {name}, 2 threads"),
+            "ns",
+            g,
+            <D as ConcMap>::NAME,
+            d,
+        );
+        row(
+            &format!("Map {name}, 2 threads"),
+            "ns",
+            g,
+            <R as ConcMap>::NAME,
+            r,
+        );
     }
 }
 
@@ -493,7 +527,13 @@ fn pool_table() {
         }
         av.push(t.elapsed());
     }
-    row("Pool get+put of a 4 KiB buffer, 1 thread", "ns", ns_per(median(pv), n), "allocate+drop", ns_per(median(av), n));
+    row(
+        "Pool get+put of a 4 KiB buffer, 1 thread",
+        "ns",
+        ns_per(median(pv), n),
+        "allocate+drop",
+        ns_per(median(av), n),
+    );
 }
 
 fn main() {
@@ -503,16 +543,29 @@ fn main() {
         Ok("map") => return map_table(),
         Ok("pool") => return pool_table(),
         Ok("mutex") => {
-            let grt = gorust::runtime::Builder::new().procs(2).build().expect("gorust runtime");
-            let f = [mutex_figures::<G>(Exec::Gorust, &|f| grt.block_on(f)), mutex_figures::<F>(Exec::Gorust, &|f| grt.block_on(f)), mutex_figures::<A>(Exec::Gorust, &|f| grt.block_on(f))];
+            let grt = gorust::runtime::Builder::new()
+                .procs(2)
+                .build()
+                .expect("gorust runtime");
+            let f = [
+                mutex_figures::<G>(Exec::Gorust, &|f| grt.block_on(f)),
+                mutex_figures::<F>(Exec::Gorust, &|f| grt.block_on(f)),
+                mutex_figures::<A>(Exec::Gorust, &|f| grt.block_on(f)),
+            ];
             for x in f {
-                println!("{}: unc {:.1} ns, cont {:.1} ns, max {:?}, p99 {:?}, sleeper {:?}", x.name, x.uncontended, x.contended, x.max_wait, x.p99_wait, x.sleeper_max);
+                println!(
+                    "{}: unc {:.1} ns, cont {:.1} ns, max {:?}, p99 {:?}, sleeper {:?}",
+                    x.name, x.uncontended, x.contended, x.max_wait, x.p99_wait, x.sleeper_max
+                );
             }
             return;
         }
         _ => {}
     }
-    let grt = gorust::runtime::Builder::new().procs(2).build().expect("gorust runtime");
+    let grt = gorust::runtime::Builder::new()
+        .procs(2)
+        .build()
+        .expect("gorust runtime");
     table(Exec::Gorust, &|f| grt.block_on(f));
     drop(grt);
     let trt = tokio::runtime::Builder::new_multi_thread()

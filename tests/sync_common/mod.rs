@@ -310,7 +310,7 @@ pub(crate) async fn context_errgroup_singleflight(rt: Rt) {
     }
     let r = runs.load(Ordering::SeqCst);
     assert!(
-        r >= 1 && r < 8,
+        (1..8).contains(&r),
         "singleflight ran {r} times for 8 overlapping calls"
     );
 }
