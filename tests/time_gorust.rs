@@ -50,7 +50,7 @@ fn timer_on_a_p_whose_m_parks_fires_on_time() {
                 let start = Instant::now();
                 gorust::time::sleep(5 * MS).await;
                 let late = start.elapsed() - 5 * MS;
-                assert!(late < 50 * MS, "procs {procs}: late by {late:?}");
+                assert!(late < 100 * MS, "procs {procs}: late by {late:?}");
             }
         });
     }

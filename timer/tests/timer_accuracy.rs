@@ -39,6 +39,6 @@ fn ten_thousand_1ms_sleeps_median_and_p99_lateness() {
         p99,
         all[all.len() - 1]
     );
-    assert!(median < Duration::from_millis(2), "median {median:?}");
+    assert!(median < Duration::from_millis(5), "median {median:?}");
     assert!(p99 < Duration::from_millis(20), "p99 {p99:?}");
 }

@@ -93,7 +93,7 @@ fn missed_tick_behaviours_match_tokio() {
     // Delay: one tick now (the missed one), then a full period after it fired (more if this
     // loaded machine delivers a tick late again: the schedule only ever moves later).
     let d = missed(MissedTickBehavior::Delay);
-    assert_eq!(d[0], 10 * MS);
+    assert!(d[0] >= 10 * MS, "{d:?}"); // exactly 10 ms unless the first tick itself was late
     assert!(d[1] >= 37 * MS && d[2] - d[1] >= 10 * MS, "{d:?}");
     // Skip: one tick now, then the next multiples of the period on the original schedule.
     let s = missed(MissedTickBehavior::Skip);
@@ -193,7 +193,12 @@ fn after_func_runs_once_and_races_stop_exactly_once() {
         }
         handles.push(h);
     }
-    thread::sleep(50 * MS);
+    // Every call not stopped runs (give a stalled machine time), and none runs twice.
+    let start = Instant::now();
+    while runs.load(SeqCst) + stops < rounds as usize && start.elapsed() < Duration::from_secs(5) {
+        thread::sleep(MS);
+    }
+    thread::sleep(5 * MS);
     assert_eq!(runs.load(SeqCst) + stops, rounds as usize);
 
     // A panicking callback does not take the driver down.
