@@ -97,8 +97,8 @@ fn missed_tick_behaviours_match_tokio() {
     assert!(d[1] >= 37 * MS && d[2] - d[1] >= 10 * MS, "{d:?}");
     // Skip: one tick now, then the next multiples of the period on the original schedule.
     let s = missed(MissedTickBehavior::Skip);
-    assert_eq!(s[0], 10 * MS);
-    for t in &s[1..] {
+    assert!(s[0] >= 10 * MS, "{s:?}");
+    for t in &s {
         assert_eq!(t.as_nanos() % (10 * MS).as_nanos(), 0, "{s:?}");
     }
     assert!(s[1] >= 40 * MS && s[2] > s[1], "{s:?}");
