@@ -122,6 +122,10 @@ where
 /// Runs a blocking closure on the runtime's blocking thread pool and returns a handle to
 /// its result, so the Ms stay free for tasks.
 ///
+/// A closure that has started runs to completion (it cannot be interrupted; dropping the
+/// runtime waits for it). One still queued when the runtime shuts down, or aborted before it
+/// starts, never runs: its handle reports cancellation (tokio's behaviour).
+///
 /// # Panics
 ///
 /// Panics when called outside a gorust runtime. A panic inside `f` does not propagate: it

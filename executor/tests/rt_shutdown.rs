@@ -124,20 +124,60 @@ fn spawn_after_drop_through_old_handle_is_cancelled() {
 }
 
 #[test]
-fn blocking_tasks_finish_before_drop_returns() {
+fn running_blocking_tasks_finish_before_drop_returns() {
     let n = Arc::new(AtomicUsize::new(0));
+    let started = Arc::new(std::sync::Barrier::new(5));
     {
         let rt = rt(1);
         for _ in 0..4 {
             let n = n.clone();
+            let started = started.clone();
             rt.spawn_blocking(move || {
+                started.wait();
                 std::thread::sleep(Duration::from_millis(20));
                 n.fetch_add(1, Ordering::SeqCst);
             });
         }
-        std::thread::sleep(Duration::from_millis(5));
+        started.wait(); // all four closures are running
     }
-    // Running closures cannot be interrupted; drop waits for them. (Queued ones may be
-    // cancelled, but 4 fit in the pool at once.)
+    // Running closures cannot be interrupted: drop waited for them.
     assert_eq!(n.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn queued_blocking_tasks_are_cancelled_at_drop() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let drops = DropCounter::default();
+    let started = Arc::new(std::sync::Barrier::new(2));
+    let queued;
+    {
+        let rt = gorust_executor::runtime::Builder::new()
+            .procs(1)
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        let s = started.clone();
+        rt.spawn_blocking(move || {
+            s.wait();
+            std::thread::sleep(Duration::from_millis(30));
+        });
+        started.wait(); // the only pool thread is busy
+        let g = drops.guard();
+        let r = ran.clone();
+        queued = rt.spawn_blocking(move || {
+            let _g = g;
+            r.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    assert_eq!(
+        ran.load(Ordering::SeqCst),
+        0,
+        "a queued closure never started"
+    );
+    assert_eq!(drops.count(), 1, "and it was dropped");
+    assert!(
+        gorust_executor::block_on(queued)
+            .unwrap_err()
+            .is_cancelled()
+    );
 }
