@@ -71,7 +71,7 @@ fn run_chaos(procs: usize, seed: u64) {
                         std::future::pending::<()>().await;
                     }
                     _ => {
-                        if n % 2 == 0 {
+                        if n.is_multiple_of(2) {
                             panic!("chaos panic {i}");
                         }
                         let (otx, orx) = futures::channel::oneshot::channel();
