@@ -209,3 +209,44 @@ fn after_func_runs_once_and_races_stop_exactly_once() {
     let _h = after_func(3 * MS, move || tx.send(()).unwrap());
     rx.recv_timeout(Duration::from_secs(5)).unwrap();
 }
+
+#[test]
+fn reset_from_another_thread_while_firing_accounts_every_arming() {
+    // Every arming of a Go Timer ends exactly once: received by the waiter, or discarded by
+    // a reset/stop that returned true. Resets race the heap firing and the waiter receiving.
+    let t = Arc::new(Timer::new(Duration::from_micros(50)));
+    let done = Arc::new(AtomicUsize::new(0));
+    let (t2, done2) = (t.clone(), done.clone());
+    let waiter = thread::spawn(move || {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut received = 0;
+        loop {
+            let finished = done2.load(SeqCst) == 1;
+            if Pin::new(&mut &*t2).poll(&mut cx).is_ready() {
+                received += 1;
+            }
+            if finished {
+                return received;
+            }
+            thread::yield_now();
+        }
+    });
+    let resets = 2_000;
+    let mut discarded = 0;
+    for i in 0..resets {
+        thread::sleep(Duration::from_micros(20 + (i % 9) * 15));
+        if t.reset(Duration::from_micros(40 + (i % 5) * 20)) {
+            discarded += 1;
+        }
+    }
+    if t.stop() {
+        discarded += 1;
+    }
+    done.store(1, SeqCst);
+    let received = waiter.join().unwrap();
+    eprintln!(
+        "armings {}: received {received}, discarded {discarded}",
+        resets + 1
+    );
+    assert_eq!(received + discarded, resets as usize + 1);
+}
