@@ -18,7 +18,10 @@ use std::task::Waker;
 
 use slab::Slab;
 
+use std::ptr::NonNull;
+
 use crate::task::Id;
+use crate::task::meta::TaskMeta;
 
 const SHARD_BITS: u32 = 4;
 const SHARDS: usize = 1 << SHARD_BITS;
@@ -27,9 +30,28 @@ const SHARD_MASK: usize = SHARDS - 1;
 /// The registry's "no key" value: a task that never made it in.
 pub(crate) const NO_KEY: usize = usize::MAX;
 
+/// One parked task: its id, a waker (which keeps the task allocation alive), and its
+/// metadata (valid while the waker is held).
+struct Entry {
+    id: Id,
+    waker: Waker,
+    meta: NonNull<TaskMeta>,
+}
+
+// SAFETY: `meta` points into the task allocation kept alive by `waker`; `TaskMeta` is `Sync`
+// and is only read through `&`.
+unsafe impl Send for Entry {}
+
 struct Shard {
-    slab: Slab<(Id, Waker)>,
+    slab: Slab<Entry>,
     closed: bool,
+}
+
+/// What a goroutine dump shows of one parked task.
+pub(crate) struct ParkedTask {
+    pub(crate) id: Id,
+    pub(crate) location: &'static std::panic::Location<'static>,
+    pub(crate) wait: gorust_hooks::wait::WaitReason,
 }
 
 /// Sharded set of live tasks.
@@ -62,13 +84,18 @@ impl Registry {
     }
 
     /// Adds a parked task; `None` once the registry is closed.
-    pub(crate) fn insert(&self, id: Id, waker: Waker) -> Option<usize> {
+    pub(crate) fn insert(&self, meta: &TaskMeta, waker: Waker) -> Option<usize> {
+        let id = meta.id;
         let shard = (id.as_u64() as usize) & SHARD_MASK;
         let mut s = self.lock(shard);
         if s.closed {
             return None;
         }
-        let idx = s.slab.insert((id, waker));
+        let idx = s.slab.insert(Entry {
+            id,
+            waker,
+            meta: NonNull::from(meta),
+        });
         self.live.fetch_add(1, Ordering::Relaxed);
         Some((idx << SHARD_BITS) | shard)
     }
@@ -89,6 +116,26 @@ impl Registry {
         self.closed.load(Ordering::Acquire)
     }
 
+    /// A snapshot of every parked task, by id (for goroutine dumps).
+    pub(crate) fn parked(&self) -> Vec<ParkedTask> {
+        let mut out = Vec::new();
+        for shard in 0..SHARDS {
+            let s = self.lock(shard);
+            for (_, e) in s.slab.iter() {
+                // SAFETY: the entry's waker keeps the task allocation, and so its metadata,
+                // alive while the entry exists, and we hold the shard lock.
+                let meta = unsafe { e.meta.as_ref() };
+                out.push(ParkedTask {
+                    id: e.id,
+                    location: meta.location,
+                    wait: meta.wait_reason(),
+                });
+            }
+        }
+        out.sort_by_key(|t| t.id);
+        out
+    }
+
     /// Number of parked tasks.
     pub(crate) fn live(&self) -> usize {
         self.live.load(Ordering::Relaxed)
@@ -101,7 +148,7 @@ impl Registry {
         for shard in 0..SHARDS {
             let mut s = self.lock(shard);
             s.closed = true;
-            out.extend(s.slab.iter().map(|(_, (_, w))| w.clone()));
+            out.extend(s.slab.iter().map(|(_, e)| e.waker.clone()));
         }
         out
     }

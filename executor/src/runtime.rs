@@ -290,6 +290,7 @@ impl Builder {
                 stack_size: self.stack_size,
                 max_blocking_threads: self.max_blocking_threads,
                 blocking_keep_alive: self.keep_alive,
+                schedtrace: debug_schedtrace()?,
             },
         )?;
         let stop = Arc::new(SysmonStop::new());
@@ -299,6 +300,29 @@ impl Builder {
             sysmon: Some((sysmon, stop)),
         })
     }
+}
+
+/// The environment variable of runtime debug settings (Go's `GODEBUG`), comma-separated
+/// `key=value` pairs. Known keys: `schedtrace=N` (print Go's `SCHED` line to stderr every N
+/// milliseconds; 0 turns it off). Unknown keys are ignored, as Go does.
+pub const DEBUG_ENV: &str = "GORUST_DEBUG";
+
+fn debug_schedtrace() -> io::Result<Option<Duration>> {
+    let Ok(v) = std::env::var(DEBUG_ENV) else {
+        return Ok(None);
+    };
+    for kv in v.split(',') {
+        if let Some(ms) = kv.trim().strip_prefix("schedtrace=") {
+            let ms: u64 = ms.parse().map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{DEBUG_ENV}: schedtrace={ms:?} is not a number of milliseconds"),
+                )
+            })?;
+            return Ok((ms > 0).then(|| Duration::from_millis(ms)));
+        }
+    }
+    Ok(None)
 }
 
 /// A gorust runtime: Ps, the Ms that run them, sysmon and the blocking pool.
@@ -432,6 +456,18 @@ impl Runtime {
     /// ```
     pub fn procs(&self) -> usize {
         self.handle.shared.procs
+    }
+
+    /// A goroutine dump of this runtime (see [`Handle::dump`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gorust_executor::runtime::Runtime::new().unwrap();
+    /// assert!(rt.dump().starts_with("gorust: "));
+    /// ```
+    pub fn dump(&self) -> String {
+        self.handle.dump()
     }
 
     /// A snapshot of the runtime's counters.
@@ -637,6 +673,55 @@ impl Handle {
         let m = M::new(self.shared.clone());
         m.run(Some(&mut main))
             .expect("the gorust runtime was shut down while block_on was running on it")
+    }
+
+    /// A goroutine dump, as Go prints one on SIGQUIT: every parked task with its id, why it
+    /// waits (`chan receive`, `sleep`, `IO wait`, `sync.Mutex.Lock`, ...) and where it was
+    /// spawned, in id order; tasks that are runnable or running right now are counted, not
+    /// listed (they are about to change state).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gorust_executor::runtime::Builder::new().procs(1).build().unwrap();
+    /// let dump = rt.block_on(async {
+    ///     let h = gorust_executor::spawn(std::future::pending::<()>());
+    ///     gorust_executor::yield_now().await; // let it park
+    ///     let dump = gorust_executor::runtime::Handle::current().dump();
+    ///     h.abort();
+    ///     dump
+    /// });
+    /// assert!(dump.contains(&format!("goroutine ")), "{dump}");
+    /// ```
+    pub fn dump(&self) -> String {
+        use std::fmt::Write;
+        let s = &self.shared;
+        let parked = s.registry.parked();
+        let alive = s.alive();
+        let mut out = format!(
+            "gorust: {} Ps, {} tasks alive, {} parked, {} runnable or running\n",
+            s.procs,
+            alive,
+            parked.len(),
+            alive.saturating_sub(parked.len() as u64)
+        );
+        for t in parked {
+            let reason = if t.wait == gorust_hooks::wait::WaitReason::None {
+                "waiting"
+            } else {
+                t.wait.as_str()
+            };
+            let _ = write!(
+                out,
+                "\ngoroutine {} [{}]:\ncreated at {}:{}:{}\n",
+                t.id,
+                reason,
+                t.location.file(),
+                t.location.line(),
+                t.location.column()
+            );
+        }
+        out
     }
 
     /// A snapshot of the runtime's counters.

@@ -70,6 +70,8 @@ pub(crate) struct Config {
     pub(crate) stack_size: Option<usize>,
     pub(crate) max_blocking_threads: usize,
     pub(crate) blocking_keep_alive: std::time::Duration,
+    /// `GORUST_DEBUG=schedtrace=N`: print the SCHED line every N (ms).
+    pub(crate) schedtrace: Option<std::time::Duration>,
 }
 
 /// Counters for metrics and tests.
@@ -426,6 +428,25 @@ impl Shared {
         }
         self.stats.parks.fetch_add(1, Relaxed);
         parker.park()
+    }
+
+    /// Go's `SCHED` line (`GODEBUG=schedtrace`), for `GORUST_DEBUG=schedtrace=N`.
+    pub(crate) fn sched_line(&self, since_start: std::time::Duration) -> String {
+        let idle_ms = self.lock().midle.len();
+        let threads = self.stats.threads_started.load(Relaxed);
+        let queues: Vec<String> = self.ps.iter().map(|p| p.runq.len().to_string()).collect();
+        format!(
+            "SCHED {}ms: gomaxprocs={} idleprocs={} threads={} spinningthreads={} idlethreads={} runqueue={} parked={} [{}]",
+            since_start.as_millis(),
+            self.procs,
+            self.idle.idle_ps(),
+            threads,
+            self.idle.spinning(),
+            idle_ms,
+            self.global_len(),
+            self.registry.live(),
+            queues.join(" ")
+        )
     }
 
     /// The order a thief visits the other Ps in, starting from a random point.

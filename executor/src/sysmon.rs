@@ -14,6 +14,10 @@
 //!   global queue), so a CPU-bound P does not delay its timers (golang/go#38860).
 //!
 //! Sleep: 20 µs, doubled after 50 cycles with nothing to do, up to 10 ms (Go's schedule).
+//!
+//! With `GORUST_DEBUG=schedtrace=N` sysmon also prints Go's `SCHED` line to stderr every N
+//! milliseconds: Ps, idle Ps, threads, spinning and idle Ms, the global queue, parked tasks
+//! and each P's local queue length.
 
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::sync::{Arc, Condvar, Mutex};
@@ -91,11 +95,23 @@ fn sysmon_main(shared: &Arc<Shared>, stop: &SysmonStop) {
     let scratch = RunQueue::<Runnable>::new();
     let mut delay = MIN_DELAY;
     let mut idle_cycles = 0u32;
+    let start = Instant::now();
+    let mut next_trace = shared.config.schedtrace.map(|d| start + d);
     loop {
-        if stop.sleep(delay) || shared.is_shutdown() {
+        let sleep = match next_trace {
+            Some(t) => delay.min(t.saturating_duration_since(Instant::now())),
+            None => delay,
+        };
+        if stop.sleep(sleep) || shared.is_shutdown() {
             return;
         }
         let now = Instant::now();
+        if let (Some(t), Some(every)) = (next_trace, shared.config.schedtrace)
+            && now >= t
+        {
+            eprintln!("{}", shared.sched_line(now - start));
+            next_trace = Some(t + every);
+        }
         let mut acted = false;
         for (pp, seen) in shared.ps.iter().zip(seen.iter_mut()) {
             if pp.status.load(Acquire) != P_RUNNING {

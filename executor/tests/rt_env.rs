@@ -1,6 +1,6 @@
 //! GORUST_MAXPROCS: its own test binary, one test, so changing the environment races nothing.
 
-use gorust_executor::runtime::{Builder, MAXPROCS_ENV};
+use gorust_executor::runtime::{Builder, DEBUG_ENV, MAXPROCS_ENV};
 
 #[test]
 fn maxprocs_env_sets_default_and_explicit_procs_wins() {
@@ -20,4 +20,17 @@ fn maxprocs_env_sets_default_and_explicit_procs_wins() {
     // SAFETY: as above.
     unsafe { std::env::remove_var(MAXPROCS_ENV) };
     assert!(Builder::new().build().unwrap().procs() >= 1);
+
+    // GORUST_DEBUG: a bad schedtrace value is an error; unknown keys are ignored.
+    // SAFETY: as above.
+    unsafe { std::env::set_var(DEBUG_ENV, "schedtrace=often") };
+    let e = Builder::new().procs(1).build().unwrap_err();
+    assert!(e.to_string().contains("schedtrace"), "{e}");
+    // SAFETY: as above.
+    unsafe { std::env::set_var(DEBUG_ENV, "madeup=1,schedtrace=5") };
+    let rt = Builder::new().procs(1).build().unwrap();
+    rt.block_on(async { std::thread::sleep(std::time::Duration::from_millis(20)) });
+    drop(rt);
+    // SAFETY: as above.
+    unsafe { std::env::remove_var(DEBUG_ENV) };
 }

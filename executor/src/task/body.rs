@@ -68,7 +68,7 @@ impl<F: Future> Future for Body<'_, F> {
             Ok(Poll::Pending) => {
                 meta.set_wait_reason(gorust_hooks::wait::take_wait_reason());
                 if *this.key == crate::registry::NO_KEY {
-                    match meta.shared.registry.insert(meta.id, cx.waker().clone()) {
+                    match meta.shared.registry.insert(meta, cx.waker().clone()) {
                         Some(key) => *this.key = key,
                         // The runtime is shutting down: get rescheduled, so the shutdown
                         // drain finds this task in a queue and drops it.

@@ -115,7 +115,6 @@ impl TaskMeta {
         self.wait.store(r as u8, Ordering::Relaxed);
     }
 
-    #[allow(dead_code)] // read by goroutine dumps
     pub(crate) fn wait_reason(&self) -> gorust_hooks::wait::WaitReason {
         gorust_hooks::wait::WaitReason::from_u8(self.wait.load(Ordering::Relaxed))
     }
