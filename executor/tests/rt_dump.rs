@@ -8,7 +8,7 @@ fn dump_lists_parked_tasks_with_reason_and_location() {
     rt.block_on(async {
         let sleeper = gorust_executor::spawn(std::future::pending::<()>());
         let waiter_line = line!() + 1;
-        let waiter = gorust_executor::spawn(async move { sleeper.await });
+        let waiter = gorust_executor::spawn(sleeper);
         for _ in 0..10 {
             gorust_executor::yield_now().await;
         }
