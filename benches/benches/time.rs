@@ -122,7 +122,8 @@ fn tokio_rt() -> tokio::runtime::Runtime {
 
 /// The base of the long deadlines: 500 ms at full size, 20 ms in a smoke run.
 fn base_ms() -> u64 {
-    if full() { 500 } else { 20 }
+    static BASE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *BASE.get_or_init(|| if full() { 500 } else { 20 })
 }
 
 /// Polls `make(i)` for `i in 0..n` once each in the current task with the cooperative
