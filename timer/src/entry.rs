@@ -312,6 +312,49 @@ impl Entry {
     }
 }
 
+/// How many dead entries a thread keeps for reuse.
+const LOCAL_POOL_MAX: usize = 64;
+
+thread_local! {
+    /// Entries whose last handle was dropped on this thread after they left their heap (a
+    /// `Sleep` that completed): the next timer registered on this thread reuses one, so a
+    /// `loop { sleep(d).await }` does not allocate.
+    static LOCAL_POOL: std::cell::RefCell<Vec<Arc<Entry>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keeps `entry` for reuse on this thread if nobody else holds it (else just drops it).
+#[inline]
+pub(crate) fn recycle_local(entry: Arc<Entry>) {
+    if Arc::strong_count(&entry) == 1 {
+        let _ = LOCAL_POOL.try_with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut()
+                && p.len() < LOCAL_POOL_MAX
+            {
+                p.push(entry);
+            }
+        });
+    }
+}
+
+/// Builds `fresh` in a recycled allocation from this thread's pool, if one is free.
+#[inline]
+pub(crate) fn reuse_local(fresh: Entry) -> Result<Arc<Entry>, Entry> {
+    let old = LOCAL_POOL
+        .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
+        .ok()
+        .flatten();
+    match old {
+        Some(mut old) => match Arc::get_mut(&mut old) {
+            Some(slot) => {
+                *slot = fresh;
+                Ok(old)
+            }
+            None => Err(fresh),
+        },
+        None => Err(fresh),
+    }
+}
+
 /// Stores `waker` unless the registered one already wakes the same task; returns the old one
 /// (to be dropped after the lock is released).
 #[inline]

@@ -188,6 +188,7 @@ impl Drop for Sleep {
     fn drop(&mut self) {
         if let Some(entry) = self.entry.take() {
             entry.stop(false);
+            crate::entry::recycle_local(entry);
         }
     }
 }
