@@ -115,8 +115,38 @@ where
     F::Output: Send + 'static,
 {
     let location = Location::caller();
+    // Fast path, on an M: borrow its runtime (no reference-count traffic on the shared
+    // runtime for every spawn) and use its P.
+    let fut = match worker::with_current(|m| match m {
+        Some(m) => Ok(spawn_on_m(m, fut, location)),
+        None => Err(fut),
+    }) {
+        Ok(handle) => return handle,
+        Err(fut) => fut,
+    };
     let shared = current_shared().unwrap_or_else(|| panic!("{OUTSIDE}"));
     spawn_on(&shared, fut, location)
+}
+
+/// Spawns on the runtime of M `m`, into its P's runnext when it holds one.
+fn spawn_on_m<F>(
+    m: &worker::M,
+    fut: F,
+    location: &'static Location<'static>,
+) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let p = m.p();
+    let (task, handle) = spawn_raw(&m.shared, fut, location, false, p);
+    if let Some(task) = task {
+        match p {
+            Some(p) => m.push_local(p, task),
+            None => m.shared.inject(task),
+        }
+    }
+    handle
 }
 
 /// Runs a blocking closure on the runtime's blocking thread pool and returns a handle to
