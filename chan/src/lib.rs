@@ -29,6 +29,7 @@
 //! | `token.rs` | the commit token a peer must win (`WAITING/BUSY/CLAIMED/DONE`) | `selectDone` |
 //! | `case.rs` | one receive or send as a select case | `selectgo` passes 1–3 per case |
 //! | `op.rs` | a plain `recv`/`send`: a one-case select with the fast path | `chanrecv1`, `chansend1` |
+//! | `order.rs` | a fresh random poll order per select, drawn lazily | `pollorder` |
 //! | `select.rs`, `select_macro.rs` | `select!` | `selectgo` |
 //!
 //! A send finding a parked receiver copies the value straight into that receiver's sudog and
@@ -90,6 +91,7 @@ mod hchan;
 mod lock;
 mod loom;
 mod op;
+mod order;
 mod receiver;
 mod select;
 mod select_macro;

@@ -32,6 +32,7 @@
 use crate::case::{CaseOutput, ChanCase, RecvCase, SendCase};
 use crate::future::{RecvFuture, SendFuture};
 use crate::hchan::wake;
+use crate::order::Order;
 use crate::token::{Begin, Token};
 use gorust_hooks::wait::{WaitReason, set_wait_reason};
 use std::fmt;
@@ -539,13 +540,10 @@ impl<B: Branches> Select<B> {
             if this.enabled == 0 {
                 return this.none_enabled();
             }
-            let mut order = [0u8; MAX_BRANCHES];
-            debug_assert!(B::LEN <= MAX_BRANCHES);
-            let n = this.poll_order(&mut order);
+            let mut order = Order::new(this.enabled, B::LEN, this.flags & BIASED != 0);
 
             // Walk: each channel case under its own lock, each future polled, in order.
-            for &i in &order[..n] {
-                let i = i as usize;
+            while let Some(i) = order.next() {
                 if this.enabled & (1 << i) == 0 {
                     continue;
                 }
@@ -578,7 +576,8 @@ impl<B: Branches> Select<B> {
             let mut locks = [(0usize, 0u8); MAX_BRANCHES];
             let nl = this.lock_all(&mut locks);
             let mut won = None;
-            for &i in &order[..n] {
+            let order = order.all();
+            for &i in order {
                 let i = i as usize;
                 if this.enabled & this.chans & (1 << i) == 0 {
                     continue;
@@ -614,7 +613,7 @@ impl<B: Branches> Select<B> {
                     let token: *const Token = &this.token;
                     // Queue in poll order, so that two cases on one channel are served in
                     // a random order too (Go's lockorder starts from pollorder).
-                    for &i in &order[..n] {
+                    for &i in order {
                         let i = i as usize;
                         if this.enabled & this.chans & (1 << i) != 0 {
                             let CaseRef(c) = this.case(i);
@@ -642,40 +641,6 @@ impl<B: Branches> Select<B> {
             .branch_ref(i)
             .chan_case()
             .expect("branch is a channel case")
-    }
-
-    /// The enabled branches in poll order: a fresh random permutation (Go's `pollorder`,
-    /// the insertion form of Fisher–Yates), or source order when biased.
-    ///
-    /// One 64-bit draw serves four insertions: insertion `k` takes 16 bits `r` and goes to
-    /// slot `(r * (k + 1)) >> 16` (bias below `(k + 1) / 65536`, at most 0.1%).
-    #[inline]
-    fn poll_order(&self, order: &mut [u8; MAX_BRANCHES]) -> usize {
-        let biased = self.flags & BIASED != 0 || cfg!(loom);
-        let mut n = 0;
-        let mut bits = 0u64;
-        let mut left = 0;
-        for i in 0..B::LEN {
-            if self.enabled & (1 << i) == 0 {
-                continue;
-            }
-            if biased || n == 0 {
-                order[n] = i as u8;
-            } else {
-                if left == 0 {
-                    bits = fastrand::u64(..);
-                    left = 4;
-                }
-                let r = bits & 0xffff;
-                bits >>= 16;
-                left -= 1;
-                let j = ((r * (n as u64 + 1)) >> 16) as usize;
-                order[n] = order[j];
-                order[j] = i as u8;
-            }
-            n += 1;
-        }
-        n
     }
 
     /// Locks every enabled channel case's channel once, in address order (Go's `sellock`).
