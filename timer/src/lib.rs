@@ -23,10 +23,14 @@
 //! gorust runtime (under tokio, on a plain thread) timers go to one shared fallback thread, so
 //! the whole API works on any executor.
 //!
-//! Inner picture: `clock.rs` (deadlines as nanosecond ticks), `heap.rs` (the four-ary heap
-//! algorithms), `entry.rs` (one timer, Go's `timer`, with its state bits), `timers.rs` (one
-//! heap, Go's `timers`: add, clean, adjust, run), `driver.rs` (the executor seam),
-//! `fallback.rs` (the shared driver thread), then one file per user-facing type.
+//! Inner picture: `clock.rs` (deadlines as nanosecond ticks, a per-thread "seen" time that
+//! spares a clock read per timer), `heap.rs` (the four-ary heap algorithms), `entry.rs` (one
+//! timer, Go's `timer`: a one-word spin lock whose other bits are the state, the deadline,
+//! the waker, a pointer to its heap), `timers.rs` (one heap, Go's `timers`: add, clean head,
+//! adjust/compact, run; a pool of dead entries), `driver.rs` (the executor seam),
+//! `fallback.rs` (the shared driver thread), then one file per user-facing type. A timer
+//! costs nothing until its first poll (Go 1.23's lazy timers), which puts it in the heap of
+//! the P it is polled on; then one 56-byte entry, recycled when it is cancelled or completes.
 
 #![warn(clippy::undocumented_unsafe_blocks)]
 
