@@ -87,3 +87,13 @@ fn lateness_1ms_gorust() {
     eprintln!("gorust, 1 ms sleep lateness: median {median:?}, p99 {p99:?}");
     assert!(median < 5 * MS, "median {median:?}");
 }
+
+#[test]
+fn mixed_timer_stress_gorust() {
+    let start = Instant::now();
+    run(2, time_common::mixed_stress(RT, 1_000, 20));
+    eprintln!(
+        "gorust: 20,000 mixed timer operations in {:?}",
+        start.elapsed()
+    );
+}

@@ -47,3 +47,8 @@ fn lateness_1ms_tokio() {
     eprintln!("gorust-timer under tokio, 1 ms sleep lateness: median {median:?}, p99 {p99:?}");
     assert!(median < 5 * MS, "median {median:?}");
 }
+
+#[test]
+fn mixed_timer_stress_tokio() {
+    multi().block_on(time_common::mixed_stress(RT, 1_000, 20));
+}

@@ -143,3 +143,52 @@ pub async fn lateness_1ms(rt: Rt, tasks: usize, each: usize) -> (Duration, Durat
     v.sort();
     (v[v.len() / 2], v[v.len() * 99 / 100])
 }
+
+/// `tasks` tasks each run `iters` random timer operations (sleep, timeout that must fire,
+/// timeout that must not, Timer stop/reset, interval ticks) across the executor's threads;
+/// every task finishes and every outcome is the one the durations dictate.
+pub async fn mixed_stress(rt: Rt, tasks: usize, iters: usize) {
+    let finished = Arc::new(AtomicUsize::new(0));
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let finished = finished.clone();
+        handles.push((rt.spawn)(Box::pin(async move {
+            let mut x = (t as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            for _ in 0..iters {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let short = Duration::from_micros(x % 1_000);
+                match x % 5 {
+                    0 => sleep(short).await,
+                    1 => {
+                        // The inner sleep is far longer than the deadline: must time out.
+                        let r = timeout(short, sleep(Duration::from_secs(5))).await;
+                        assert!(r.is_err());
+                    }
+                    2 => {
+                        // The inner sleep is far shorter than the deadline: must complete.
+                        let r = timeout(Duration::from_secs(5), sleep(short)).await;
+                        assert!(r.is_ok());
+                    }
+                    3 => {
+                        let timer = Timer::new(Duration::from_secs(5));
+                        assert!(timer.reset(short), "armed: reset returns true");
+                        (&timer).await;
+                        assert!(!timer.stop(), "received: stop returns false");
+                    }
+                    _ => {
+                        let mut i = interval(short.max(Duration::from_micros(50)));
+                        i.tick().await;
+                        i.tick().await;
+                    }
+                }
+            }
+            finished.fetch_add(1, SeqCst);
+        })));
+    }
+    for h in handles {
+        h.await;
+    }
+    assert_eq!(finished.load(SeqCst), tasks);
+}
