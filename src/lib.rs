@@ -91,6 +91,9 @@ pub mod io {
     pub use gorust_netpoll::io::*;
 }
 
+#[cfg(feature = "tokio-compat")]
+pub mod compat;
+
 /// Starts a goroutine: `go!(fut)` is [`spawn(fut)`](spawn), spelled as Go spells it. The
 /// returned handle may be ignored (dropping it detaches the task, as Go's `go` does).
 ///
