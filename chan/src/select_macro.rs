@@ -32,7 +32,13 @@
 /// waits). `else => body` runs when every branch is disabled by its precondition or by a
 /// refused pattern (tokio's `else`); with neither, a select whose branches are all disabled
 /// waits forever, as Go's `select {}` does. `biased;` first polls in source order instead of
-/// a fresh random order.
+/// a fresh random order. Go's nil channel (a case that never fires) is a branch disabled with
+/// `, if false`.
+///
+/// From tokio: `tokio::select!` code ports by renaming. Differences: a branch with `default`
+/// never waits (tokio has no such branch); with no `else` and every branch disabled the
+/// select waits forever instead of panicking; `recv()`/`send(v)` branches commit atomically
+/// (a losing send did not send, a losing receive took nothing).
 ///
 /// # Examples
 ///
