@@ -80,6 +80,18 @@ pub mod chan {
 /// tokio's `select!` syntax with `default`).
 pub use gorust_chan::select;
 
+/// Go's sync toolbox: `Mutex` with starvation mode, `RwLock`, `WaitGroup`, `Once`/`OnceCell`,
+/// `Cond`, `Semaphore`, `Pool`, `Map`, plus `errgroup` and `singleflight` (tokio's
+/// `tokio::sync` names where tokio has them).
+pub mod sync {
+    pub use gorust_sync::*;
+}
+
+/// Go's `context`: cancellation trees, deadlines and values, usable as `select!` branches.
+pub mod context {
+    pub use gorust_sync::context::*;
+}
+
 /// Networking on the runtime's netpoller: TCP, UDP and Unix sockets (tokio's `tokio::net`).
 pub mod net {
     pub use gorust_netpoll::net::*;
