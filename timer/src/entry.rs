@@ -27,16 +27,19 @@
 //!   after `Heap::take_all` (run by `Timers::drop`) has cleared `HEAPED` on every entry it
 //!   holds, under each entry's lock, and marked itself dead so nothing is added afterwards.
 //! - Wakers are woken and dropped only after every lock is released (a waker may re-enter).
+//! - No `Weak<Entry>` is ever made, so an `Arc<Entry>` whose strong count is 1 is the only
+//!   way to reach the entry: its holder may use it without the lock ([`Entry::is_exclusive`],
+//!   [`Entry::reinit`]); that is how dead entries are retired and reused without atomics.
 //! - A `MODIFIED` bit is published to the state word *before* `min_when_modified` is lowered,
 //!   so `Heap::adjust`, which clears `min_when_modified` and then scans the state words, can
 //!   never miss a modification (Go's comment in `timers.adjust`).
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::task::{Context, Poll, Waker};
 
 use crate::clock::{self, NONE};
-use crate::loom::{AtomicU32, UnsafeCell, spin_hint};
+use crate::loom::{AtomicU32, UnsafeCell, fence, spin_hint};
 use crate::timers::{COMPACT_MIN, Heap};
 
 /// The entry lock is held.
@@ -135,6 +138,42 @@ impl Entry {
             state: AtomicU32::new(bits & !LOCKED),
             fields: UnsafeCell::new(Fields { when, waker, ts }),
         }
+    }
+
+    /// Whether `this` is the only reference to its entry (see the module invariants). After
+    /// `true`, the caller may retire or [`reinit`](Entry::reinit) it without taking its lock.
+    #[inline]
+    pub(crate) fn is_exclusive(this: &Arc<Entry>) -> bool {
+        if Arc::strong_count(this) == 1 {
+            // Pairs with the release decrement of the last other owner, so everything it did
+            // to the entry happens-before our use of it (as `Arc::drop` does).
+            fence(Acquire);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Re-initializes an entry nobody else can reach, for reuse as a new timer.
+    ///
+    /// # Safety
+    ///
+    /// `this` must be the only reference to the entry: [`is_exclusive`](Entry::is_exclusive)
+    /// returned `true` and no clone was made since.
+    #[inline]
+    pub(crate) unsafe fn reinit(
+        this: &Arc<Entry>,
+        when: u64,
+        bits: u32,
+        waker: Option<Waker>,
+        ts: *const Heap,
+    ) {
+        this.state.store(bits & !LOCKED, Relaxed);
+        this.fields.with_mut(|f| {
+            // SAFETY: the caller guarantees no other reference exists, so no other thread can
+            // touch `fields` (module invariants); the old contents are dropped here.
+            unsafe { *f = Fields { when, waker, ts } }
+        });
     }
 
     /// The state bits as last published (a hint unless the caller holds the lock).
@@ -336,23 +375,25 @@ pub(crate) fn recycle_local(entry: Arc<Entry>) {
     }
 }
 
-/// Builds `fresh` in a recycled allocation from this thread's pool, if one is free.
+/// A recycled allocation from this thread's pool, re-initialized as a new timer, if one is
+/// free.
 #[inline]
-pub(crate) fn reuse_local(fresh: Entry) -> Result<Arc<Entry>, Entry> {
+pub(crate) fn reuse_local(
+    when: u64,
+    bits: u32,
+    waker: &mut Option<Waker>,
+    ts: *const Heap,
+) -> Option<Arc<Entry>> {
     let old = LOCAL_POOL
         .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
         .ok()
-        .flatten();
-    match old {
-        Some(mut old) => match Arc::get_mut(&mut old) {
-            Some(slot) => {
-                *slot = fresh;
-                Ok(old)
-            }
-            None => Err(fresh),
-        },
-        None => Err(fresh),
+        .flatten()?;
+    if !Entry::is_exclusive(&old) {
+        return None;
     }
+    // SAFETY: `is_exclusive` just proved `old` is the only reference, and it is not cloned.
+    unsafe { Entry::reinit(&old, when, bits, waker.take(), ts) };
+    Some(old)
 }
 
 /// Stores `waker` unless the registered one already wakes the same task; returns the old one

@@ -68,6 +68,7 @@ fn stop_vs_fire_exactly_once() {
         assert!(stopped != (woke == 1), "stopped={stopped} woke={woke}");
         heap.run(1000);
         assert_eq!(heap.len(), 0);
+        assert_eq!(heap.zombies(), 0);
     });
 }
 
@@ -116,6 +117,7 @@ fn reset_vs_stop_keeps_zombie_count() {
         let fired = heap.run(1000);
         assert_eq!(fired, count.0.load(SeqCst));
         assert_eq!(heap.len(), 0);
+        assert_eq!(heap.zombies(), 0);
         assert_eq!(heap.wake_time(), crate::clock::NONE);
     });
 }
@@ -142,5 +144,29 @@ fn wake_time_never_late_while_adjust_runs() {
             "wake time {seen} later than the pending deadline 10"
         );
         assert_eq!(count.0.load(SeqCst), 1);
+    });
+}
+
+#[test]
+fn retire_and_reuse_without_the_lock() {
+    explore("retire_and_reuse", || {
+        let (heap, count, waker) = setup();
+        let e = heap.push_new(100, waker.clone(), false);
+        let h2 = heap.clone();
+        // The handle goes away on one thread...
+        let dropper = spawn(move || {
+            assert!(e.stop(false));
+            drop(e);
+        });
+        // ...while another registers a timer, which may retire the zombie and reuse it.
+        let pusher = spawn(move || h2.push_new(200, waker, false));
+        dropper.join().unwrap();
+        let fresh = pusher.join().unwrap();
+        assert_eq!(heap.run(150), 0, "the stopped timer never fires");
+        assert_eq!(heap.run(250), 1, "the new one does, even in a reused entry");
+        assert_eq!(count.0.load(SeqCst), 1);
+        drop(fresh);
+        heap.run(1000);
+        assert_eq!((heap.len(), heap.zombies()), (0, 0));
     });
 }

@@ -13,7 +13,8 @@
 //!   `slots[0].when` after every locked section; `min_when_modified` is a lower bound on the
 //!   deadline of every `MODIFIED` entry; `adjust` folds it into `min_when_heap` *before*
 //!   clearing it.
-//! - `zombies` counts entries with `ZOMBIE` set (changed under the entry lock); `len` mirrors
+//! - `zombies()` = `added - revived - removed` counts entries with `ZOMBIE` set (`added` and
+//!   `revived` move under the entry lock, `removed` under the heap lock); `len` mirrors
 //!   `slots.len()`. When zombies exceed a quarter of the heap it is compacted (on add, on the
 //!   stop that crosses the line if the lock is free, and after running timers).
 //! - No waker is woken and no `WakeDriver` is called with `slots` locked.
@@ -76,20 +77,22 @@ impl Slots {
         }
     }
 
-    /// A new entry, reusing a pooled allocation when one is free.
+    /// A new entry, reusing a pooled allocation (this thread's, then this heap's) when one
+    /// is free.
     #[inline]
-    fn new_entry(&mut self, entry: Entry) -> Arc<Entry> {
-        let entry = match crate::entry::reuse_local(entry) {
-            Ok(reused) => return reused,
-            Err(entry) => entry,
-        };
-        while let Some(mut old) = self.pool.pop() {
-            if let Some(slot) = Arc::get_mut(&mut old) {
-                *slot = entry;
+    fn new_entry(&mut self, when: u64, bits: u32, waker: Waker, ts: *const Heap) -> Arc<Entry> {
+        let mut waker = Some(waker);
+        if let Some(e) = crate::entry::reuse_local(when, bits, &mut waker, ts) {
+            return e;
+        }
+        while let Some(old) = self.pool.pop() {
+            if Entry::is_exclusive(&old) {
+                // SAFETY: `is_exclusive` just proved `old` is the only reference.
+                unsafe { Entry::reinit(&old, when, bits, waker.take(), ts) };
                 return old;
             }
         }
-        Arc::new(entry)
+        Arc::new(Entry::new(when, bits, waker, ts))
     }
 }
 
@@ -97,7 +100,12 @@ impl Slots {
 pub(crate) struct Heap {
     slots: Mutex<Slots>,
     len: AtomicU32,
-    zombies: AtomicU32,
+    /// Zombies counted in (by `stop`); the live count is `added - revived - removed`.
+    zombies_added: AtomicU32,
+    /// Zombies reset back to life (by `modify`).
+    zombies_revived: AtomicU32,
+    /// Zombies taken out of the heap; written only under the heap lock (no read-modify-write).
+    zombies_removed: AtomicU32,
     min_when_heap: AtomicU64,
     min_when_modified: AtomicU64,
     wake: Arc<dyn WakeDriver>,
@@ -109,7 +117,7 @@ impl std::fmt::Debug for Heap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Heap")
             .field("len", &self.len.load(SeqCst))
-            .field("zombies", &self.zombies.load(SeqCst))
+            .field("zombies", &self.zombies())
             .field("wake_time", &self.wake_time())
             .finish()
     }
@@ -161,7 +169,9 @@ impl Heap {
                 dead: false,
             }),
             len: AtomicU32::new(0),
-            zombies: AtomicU32::new(0),
+            zombies_added: AtomicU32::new(0),
+            zombies_revived: AtomicU32::new(0),
+            zombies_removed: AtomicU32::new(0),
             min_when_heap: AtomicU64::new(NONE),
             min_when_modified: AtomicU64::new(NONE),
             wake,
@@ -199,13 +209,29 @@ impl Heap {
     /// Counts one more zombie; returns the new count. Called under the entry lock.
     #[inline]
     pub(crate) fn add_zombie(&self) -> u32 {
-        self.zombies.fetch_add(1, SeqCst) + 1
+        self.zombies_added.fetch_add(1, SeqCst);
+        self.zombies()
     }
 
     /// Counts one zombie less (a stopped timer was reset). Called under the entry lock.
     #[inline]
     pub(crate) fn sub_zombie(&self) {
-        self.zombies.fetch_sub(1, SeqCst);
+        self.zombies_revived.fetch_add(1, SeqCst);
+    }
+
+    /// How many zombies the heap holds. Reads `removed` and `revived` before `added`: every
+    /// zombie counted in those was added before, so the difference never underflows.
+    pub(crate) fn zombies(&self) -> u32 {
+        let removed = self.zombies_removed.load(SeqCst);
+        let revived = self.zombies_revived.load(SeqCst);
+        let added = self.zombies_added.load(SeqCst);
+        added.wrapping_sub(revived).wrapping_sub(removed)
+    }
+
+    /// Counts `n` zombies taken out of the heap. The heap lock must be held (plain store).
+    fn note_removed(&self, n: u32) {
+        let removed = self.zombies_removed.load(Relaxed);
+        self.zombies_removed.store(removed.wrapping_add(n), SeqCst);
     }
 
     /// Lowers `min_when_modified` to `when` (Go's `updateMinWhenModified`).
@@ -253,7 +279,7 @@ impl Heap {
                 return crate::fallback::heap_ref().push_new(when, waker, callback);
             }
             let before = self.tidy(&mut slots);
-            let entry = slots.new_entry(Entry::new(when, bits, Some(waker), Arc::as_ptr(self)));
+            let entry = slots.new_entry(when, bits, waker, Arc::as_ptr(self));
             self.push_locked(&mut slots, when, entry.clone());
             (before, entry)
         };
@@ -306,7 +332,7 @@ impl Heap {
     fn unlink_zombie(&self, mut g: Locked<'_>) {
         g.bits &= !(HEAPED | ZOMBIE | MODIFIED);
         g.fields().ts = ptr::null();
-        self.zombies.fetch_sub(1, SeqCst);
+        self.note_removed(1);
     }
 
     /// Removes zombies from the tail and fixes a zombie or modified head (Go's `cleanHead`).
@@ -314,6 +340,14 @@ impl Heap {
         loop {
             let Some(tail) = slots.last() else { return };
             if tail.item.peek() & ZOMBIE != 0 {
+                if Entry::is_exclusive(&tail.item) {
+                    // Its handle is gone: nobody else can reach it, no lock needed.
+                    self.note_removed(1);
+                    if let Some(slot) = slots.pop() {
+                        slots.recycle(slot.item);
+                    }
+                    continue;
+                }
                 let g = tail.item.lock();
                 if g.bits & ZOMBIE != 0 {
                     self.unlink_zombie(g);
@@ -386,8 +420,17 @@ impl Heap {
             if let Some(ahead) = slots.get(i + PREFETCH_AHEAD) {
                 prefetch(Arc::as_ptr(&ahead.item));
             }
-            if slots[i].item.peek() & (MODIFIED | ZOMBIE) == 0 {
+            let peek = slots[i].item.peek();
+            if peek & (MODIFIED | ZOMBIE) == 0 {
                 i += 1;
+                continue;
+            }
+            if peek & ZOMBIE != 0 && Entry::is_exclusive(&slots[i].item) {
+                // A zombie whose handle is gone: nobody else can reach it, no lock needed.
+                self.note_removed(1);
+                let slot = slots.swap_remove(i);
+                slots.recycle(slot.item);
+                changed = true;
                 continue;
             }
             let mut g = slots[i].item.lock();
@@ -415,7 +458,7 @@ impl Heap {
 
     /// Compacts when zombies exceed a quarter of the heap (Go's forced `adjust` in `check`).
     fn compact_if_needed(&self, slots: &mut Slots) {
-        let zombies = self.zombies.load(SeqCst);
+        let zombies = self.zombies();
         if zombies >= COMPACT_MIN && zombies as usize > slots.len() / 4 {
             self.adjust(slots, 0, true);
         }
@@ -482,27 +525,26 @@ impl Heap {
     /// Empties the heap, returning the entries that are still armed (Go's `timers.take`, used
     /// when a P's heap is dropped: its live timers move to another heap).
     pub(crate) fn take_all(&self) -> Vec<Arc<Entry>> {
-        let slots = {
-            let mut g = self.lock();
-            g.dead = true;
-            g.pool.clear();
-            std::mem::take(&mut g.v)
-        };
+        let mut g = self.lock();
+        g.dead = true;
+        g.pool.clear();
+        let slots = std::mem::take(&mut g.v);
         let mut live = Vec::new();
         for slot in slots {
-            let mut g = slot.item.lock();
-            if g.bits & ZOMBIE != 0 {
-                self.unlink_zombie(g);
+            let mut e = slot.item.lock();
+            if e.bits & ZOMBIE != 0 {
+                self.unlink_zombie(e);
                 continue;
             }
-            g.bits &= !(HEAPED | MODIFIED);
-            g.fields().ts = ptr::null();
-            let armed = g.fields().when != NONE;
-            drop(g);
+            e.bits &= !(HEAPED | MODIFIED);
+            e.fields().ts = ptr::null();
+            let armed = e.fields().when != NONE;
+            drop(e);
             if armed {
                 live.push(slot.item);
             }
         }
+        drop(g);
         self.publish(&[]);
         self.min_when_modified.store(NONE, SeqCst);
         live
