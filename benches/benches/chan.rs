@@ -290,11 +290,99 @@ async fn select4<C: Chan>(ex: Exec, n: usize) -> Duration {
     d
 }
 
+/// How a census races one channel operation against a future that completes on its second
+/// poll (so the losing channel future is dropped right after it may have been matched).
+trait Race<C: Chan>: 'static {
+    /// Sends `v` unless the other branch wins; true when the send won.
+    fn send(tx: &C::Tx, v: u64) -> impl Future<Output = bool> + Send + '_;
+    /// Receives unless the other branch wins: `Some(v)` when the receive won.
+    fn recv(rx: &mut C::Rx) -> impl Future<Output = Option<Option<u64>>> + Send + '_;
+}
+
+/// Raced with `tokio::select!` (any channel).
+struct TokioSelect;
+impl<C: Chan> Race<C> for TokioSelect {
+    async fn send(tx: &C::Tx, v: u64) -> bool {
+        tokio::select! {
+            _ = C::send(tx, v) => true,
+            _ = tokio::task::yield_now() => false,
+        }
+    }
+    async fn recv(rx: &mut C::Rx) -> Option<Option<u64>> {
+        tokio::select! {
+            v = C::recv(rx) => Some(v),
+            _ = tokio::task::yield_now() => None,
+        }
+    }
+}
+
+/// Raced with gorust's own `select!` (gorust channels only).
+struct GorustSelect;
+impl Race<Gorust> for GorustSelect {
+    async fn send(tx: &gorust_chan::Sender<u64>, v: u64) -> bool {
+        gorust_chan::select! {
+            r = tx.send(v) => r.is_ok(),
+            _ = tokio::task::yield_now() => false,
+        }
+    }
+    async fn recv(rx: &mut gorust_chan::Receiver<u64>) -> Option<Option<u64>> {
+        gorust_chan::select! {
+            v = rx.recv() => Some(v),
+            _ = tokio::task::yield_now() => None,
+        }
+    }
+}
+
+/// Census of what cancellation does to a channel (on tokio): a producer retries each id
+/// until its send wins the race (as a caller must, having seen no `Ok`), two consumers race
+/// their receives the same way. Returns (ids lost, ids received more than once).
+async fn cancel_census<C: Chan, R: Race<C>>(n: usize) -> (usize, usize) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+    let cap = if C::ZERO { 0 } else { 1 };
+    let (tx, rx) = C::make(cap);
+    let seen: Arc<Vec<AtomicU8>> = Arc::new((0..n).map(|_| AtomicU8::new(0)).collect());
+    let producer = tokio::spawn(async move {
+        for id in 0..n as u64 {
+            while !R::send(&tx, id).await {}
+        }
+    });
+    let mut consumers = vec![];
+    let mut rxs = vec![];
+    if C::MPMC {
+        rxs.push(C::clone_rx(&rx));
+    }
+    rxs.push(rx);
+    for mut rx in rxs {
+        let seen = seen.clone();
+        consumers.push(tokio::spawn(async move {
+            loop {
+                match R::recv(&mut rx).await {
+                    Some(Some(v)) => {
+                        let c = &seen[v as usize];
+                        c.store(c.load(Relaxed).saturating_add(1), Relaxed);
+                    }
+                    Some(None) => break,
+                    None => {}
+                }
+            }
+        }));
+    }
+    producer.await.unwrap();
+    for c in consumers {
+        c.await.unwrap();
+    }
+    let lost = seen.iter().filter(|c| c.load(Relaxed) == 0).count();
+    let dup = seen.iter().filter(|c| c.load(Relaxed) > 1).count();
+    (lost, dup)
+}
+
 /// Workload sizes (full mode; smoke mode divides by 1000).
 const PINGPONG: usize = 200_000;
 const SPSC: usize = 2_000_000;
 const MPMC: usize = 2_000_000;
 const SELECT: usize = 1_000_000;
+const CENSUS: usize = 200_000;
 
 /// The median ns/op of every workload for one contender on one executor, run `runs()` times
 /// interleaved with the others by the caller.
@@ -502,6 +590,43 @@ fn main() {
         .build()
         .expect("tokio runtime");
     table(Exec::Tokio, &|f| trt.block_on(f));
+    println!();
+    println!(
+        "### cancellation census (a send or receive raced against a future ready on its \
+         second poll; the loser is dropped; sends retried until one wins; cap 0, *cap 1)"
+    );
+    println!();
+    println!("| channel, select | ids sent | lost | delivered twice |");
+    println!("|---|---|---|---|");
+    let n = size(CENSUS);
+    for (name, (lost, dup)) in [
+        (
+            "gorust, gorust::select!",
+            trt.block_on(cancel_census::<Gorust, GorustSelect>(n)),
+        ),
+        (
+            "gorust, tokio::select!",
+            trt.block_on(cancel_census::<Gorust, TokioSelect>(n)),
+        ),
+        (
+            "flume, tokio::select!",
+            trt.block_on(cancel_census::<Flume, TokioSelect>(n)),
+        ),
+        (
+            "kanal, tokio::select!",
+            trt.block_on(cancel_census::<Kanal, TokioSelect>(n)),
+        ),
+        (
+            "async-channel*, tokio::select!",
+            trt.block_on(cancel_census::<AsyncChannel, TokioSelect>(n)),
+        ),
+        (
+            "tokio-mpsc*, tokio::select!",
+            trt.block_on(cancel_census::<TokioMpsc, TokioSelect>(n)),
+        ),
+    ] {
+        println!("| {name} | {n} | {lost} | {dup} |");
+    }
     drop(trt);
 
     // Go only in full mode (`cargo bench`): CI's smoke run must not need or wait for it.

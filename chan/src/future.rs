@@ -56,10 +56,14 @@ pub struct RecvFuture<'a, T> {
 ///
 /// # Cancel safety
 ///
-/// Dropping it before it completes leaves the channel as if the send never happened, and the
-/// value drops with the future. Once a receiver has committed to the value the send is done:
-/// it counts as delivered exactly once even if this future is dropped before it is polled
-/// again. So a send is never duplicated, and a dropped send was either delivered or not sent.
+/// Dropping it before a receiver committed to it leaves the channel as if the send never
+/// happened, and the value drops with the future. Once a receiver has committed to the value
+/// the send is done: it counts as delivered, exactly once, even if this future is dropped
+/// before it is polled again. So the channel never delivers a value twice, but a dropped send
+/// was either delivered or not sent, and the caller cannot tell which: sending the value
+/// again after a foreign timeout or `tokio::select!` dropped the send may deliver it twice.
+/// Inside gorust's [`select!`](crate::select!) a send branch that did not win never sent, so
+/// retrying after a lost `select!` is always safe.
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
     pub(crate) op: Op<SendCase<T>>,

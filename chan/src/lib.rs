@@ -47,7 +47,10 @@
 //!   the next waiting receiver, or to the head of the ring (which may then hold one value over
 //!   `cap`, even on an unbuffered channel);
 //! - a `send(v)` dropped before a receiver committed to it did not send (the value drops with
-//!   the future); once committed, the send is done and counts as delivered exactly once;
+//!   the future); once committed, the send is done and counts as delivered exactly once. The
+//!   dropped future cannot report which happened, so a caller that re-sends after a foreign
+//!   timeout or `tokio::select!` dropped its send may deliver the value twice; a send branch
+//!   of gorust's `select!` that did not win never sent, so re-sending after it is safe;
 //! - a `select!` completes at most one channel branch: peers must win its commit token
 //!   before they hand over or take a value, and while the select polls its non-channel
 //!   branches the token is busy and peers pass it by.
