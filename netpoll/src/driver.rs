@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::Waker;
 use std::time::Duration;
@@ -31,6 +31,7 @@ use std::time::Duration;
 use polling::{Event, PollMode};
 use slab::Slab;
 
+use crate::loom::AtomicUsize;
 use crate::poll_desc::{PollDesc, READABLE, WRITABLE};
 use crate::sys::{EventBuf, OsPoller, RawEvent, WAKE_KEY};
 
@@ -72,7 +73,7 @@ pub struct Reactor {
     /// Registered sources, indexed by the low bits of their key.
     sources: Mutex<Slab<Arc<PollDesc>>>,
     /// The next generation to stamp on a registration.
-    next_gen: AtomicUsize,
+    next_gen: std::sync::atomic::AtomicUsize,
     /// Wakers currently stored in any descriptor (Go's `netpollWaiters`).
     waiters: AtomicUsize,
     /// A notify not yet consumed by a blocking poll (Go's `netpollWakeSig`).
@@ -113,7 +114,7 @@ impl Reactor {
         Ok(Arc::new(Reactor {
             os: OsPoller::new()?,
             sources: Mutex::new(Slab::new()),
-            next_gen: AtomicUsize::new(1),
+            next_gen: std::sync::atomic::AtomicUsize::new(1),
             waiters: AtomicUsize::new(0),
             notify_pending: AtomicBool::new(false),
             gate: Mutex::new(PollScratch {
@@ -468,7 +469,7 @@ fn fallback() -> io::Result<Arc<Reactor>> {
     Ok(r)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::time::Instant;

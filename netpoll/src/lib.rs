@@ -15,21 +15,14 @@
 //! and with feature `tokio-compat` `compat` (tokio's and hyper's I/O traits, hyper's timer).
 
 #![warn(clippy::undocumented_unsafe_blocks)]
-// Under `--cfg loom` only the poll descriptor is compiled and model-checked (see loom.rs).
-#![cfg_attr(loom, allow(dead_code, unused_imports))]
 
-#[cfg(all(feature = "tokio-compat", not(loom)))]
+#[cfg(feature = "tokio-compat")]
 #[path = "compat_io.rs"]
 pub mod compat;
-#[cfg(not(loom))]
 pub mod driver;
-#[cfg(not(loom))]
 pub mod io;
 mod loom;
-#[cfg(not(loom))]
 pub mod net;
 mod poll_desc;
-#[cfg(not(loom))]
 mod source;
-#[cfg(not(loom))]
 mod sys;

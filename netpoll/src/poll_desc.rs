@@ -213,7 +213,7 @@ impl PollDesc {
     }
 
     /// True when `dir` is currently marked ready (or closed).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn is_ready(&self, dir: Direction) -> bool {
         self.state.load(Ordering::Acquire) & (dir.bit() | CLOSED) != 0
     }
