@@ -172,3 +172,46 @@ fn send_dropped_races_receiver() {
         assert_eq!(rx.try_recv().ok(), None);
     });
 }
+
+/// A select with a receive and an always-ready future: a racing non-blocking send succeeds
+/// only if the receive branch is what the select returned (the BUSY window).
+#[test]
+fn busy_window_with_foreign_future() {
+    loom::model(|| {
+        let (tx, rx) = make::<u32>(0);
+        let a = thread::spawn(move || {
+            let mut f = pin!(async {
+                select! {
+                    v = rx.recv() => v,
+                    _ = std::future::ready(()) => None,
+                }
+            });
+            match poll_once(f.as_mut()) {
+                Poll::Ready(v) => v,
+                Poll::Pending => panic!("an always-ready branch cannot leave the select pending"),
+            }
+        });
+        let sent = tx.try_send(9).is_ok();
+        let got = a.join().unwrap();
+        assert_eq!(sent, got == Some(9));
+    });
+}
+
+/// Closing one of two channels wakes a parked select with that case's `None`.
+#[test]
+fn close_wakes_parked_select() {
+    loom::model(|| {
+        let (tx1, rx1) = make::<u32>(0);
+        let (_tx2, rx2) = make::<u32>(1);
+        let a = thread::spawn(move || {
+            block_on(async {
+                select! {
+                    v = rx1.recv() => (1, v),
+                    v = rx2.recv() => (2, v),
+                }
+            })
+        });
+        tx1.close().unwrap();
+        assert_eq!(a.join().unwrap(), (1, None));
+    });
+}
