@@ -28,6 +28,7 @@ mod block;
 mod clock;
 pub mod cond;
 pub mod context;
+pub(crate) mod coop;
 pub mod errgroup;
 mod loom;
 pub mod map;

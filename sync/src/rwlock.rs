@@ -337,7 +337,7 @@ impl<'a, T> Future for Read<'a, T> {
         let this = self.get_mut();
         let lock = this.lock;
         if this.acq.is_none() {
-            if gorust_hooks::coop::poll_proceed(cx).is_pending() {
+            if crate::coop::proceed(cx).is_pending() {
                 return Poll::Pending;
             }
             if lock.reader_count.fetch_add(1, Acquire) + 1 >= 0 {

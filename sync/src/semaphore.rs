@@ -231,7 +231,7 @@ impl<'a> Future for Acquire<'a> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
         let this = self.get_mut();
         let sem = this.sem;
-        if this.key.is_none() && gorust_hooks::coop::poll_proceed(cx).is_pending() {
+        if this.key.is_none() && crate::coop::proceed(cx).is_pending() {
             return Poll::Pending;
         }
         let mut s = sem.state.lock();

@@ -24,9 +24,9 @@
 //! lock too.
 //!
 //! **Cooperation.** A fresh lock attempt spends one unit of the running task's cooperative
-//! budget (`gorust_hooks::coop`), so on a gorust worker a task that keeps winning the lock
-//! still yields every 128 acquisitions and its neighbours (maybe the waiter it would starve)
-//! get to run. Elsewhere the budget is unconstrained and this costs one thread-local read.
+//! budget (`crate::coop`), so on a gorust worker a task that keeps winning the lock still
+//! yields every 128 acquisitions and its neighbours (maybe the waiter it would starve) get to
+//! run. Elsewhere this costs one thread-local read.
 //!
 //! **Cancellation.** A lock future dropped while queued leaves the queue and the count; one
 //! dropped after a normal-mode wake gives `WOKEN` back and wakes the next waiter if the lock is
@@ -393,7 +393,7 @@ impl<'a> RawLock<'a> {
     pub(crate) fn poll_acquire(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         debug_assert!(!self.done, "RawLock polled after completion");
         let raw = self.raw;
-        if self.key.is_none() && !self.awoke && gorust_hooks::coop::poll_proceed(cx).is_pending() {
+        if self.key.is_none() && !self.awoke && crate::coop::proceed(cx).is_pending() {
             // Out of budget: yield before touching the lock (nothing held, nothing queued).
             return Poll::Pending;
         }
