@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -167,6 +167,24 @@ fn send_sync() {
     send::<gorust_sync::MutexGuard<'static, u8>>();
     sync::<gorust_sync::MutexGuard<'static, u8>>();
     send::<gorust_sync::MutexLock<'static, u8>>();
-    let counter = AtomicUsize::new(0);
-    counter.fetch_add(1, Ordering::Relaxed);
+    fn both<T: Send + Sync>() {}
+    both::<gorust_sync::RwLock<u8>>();
+    both::<gorust_sync::RwLockReadGuard<'static, u8>>();
+    send::<gorust_sync::Read<'static, u8>>();
+    send::<gorust_sync::Write<'static, u8>>();
+    both::<gorust_sync::WaitGroup>();
+    send::<gorust_sync::Wait<'static>>();
+    both::<gorust_sync::Once>();
+    both::<gorust_sync::OnceCell<u8>>();
+    both::<gorust_sync::Cond>();
+    send::<gorust_sync::CondWait<'static, u8>>();
+    both::<gorust_sync::Semaphore>();
+    send::<gorust_sync::Acquire<'static>>();
+    both::<gorust_sync::Map<u8, String>>();
+    both::<gorust_sync::Pool<Vec<u8>>>();
+    both::<gorust_sync::context::Context>();
+    both::<gorust_sync::context::CancelFunc>();
+    both::<gorust_sync::context::Done>();
+    send::<gorust_sync::errgroup::Group<'static, ()>>();
+    both::<gorust_sync::singleflight::Group<u8, u8>>();
 }
