@@ -447,8 +447,14 @@ impl<'a> RawLock<'a> {
                 {
                     self.awoke = true;
                 }
+                // Go's procyield(30), but leave as soon as the holder lets go: a PAUSE costs
+                // up to ~25 ns on current x86 (measured on this machine's AMD EPYC), so a
+                // blind round of 30 outlasts a short critical section many times over.
                 for _ in 0..ACTIVE_SPIN_CNT {
                     crate::loom::spin_loop();
+                    if raw.state.load(Relaxed) & LOCKED == 0 {
+                        break;
+                    }
                 }
                 iter += 1;
                 old = raw.state.load(Relaxed);
