@@ -49,3 +49,19 @@ fn mpmc_gorust() {
 fn fairness_one_million_gorust() {
     run(chan_common::fairness(1_000_000));
 }
+
+/// Channels driven by another executor on a thread where a gorust runtime ran before must not
+/// stall on a cooperative budget the runtime left behind.
+#[test]
+fn channels_after_block_on_on_the_same_thread() {
+    for _ in 0..3 {
+        run(chan_common::pingpong(RT, 1_000));
+        futures::executor::block_on(async {
+            let (tx, rx) = gorust_chan::make::<u32>(4);
+            for i in 0..1_000 {
+                tx.send(i).await.unwrap();
+                assert_eq!(rx.recv().await, Some(i));
+            }
+        });
+    }
+}

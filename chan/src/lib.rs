@@ -5,7 +5,8 @@
 //! `runtime/select.go` (`selectgo`). Channels need only [`Waker`](std::task::Waker)s: they run
 //! under gorust, tokio, `futures::executor` or plain threads (`send_blocking` /
 //! `recv_blocking`). Under gorust they also spend the cooperative budget
-//! (`gorust_hooks::coop`) and record wait reasons for goroutine dumps.
+//! (`gorust_hooks::coop`, on gorust workers only) and record wait reasons for goroutine
+//! dumps.
 //!
 //! ```
 //! # futures::executor::block_on(async {
@@ -88,6 +89,7 @@
 
 mod blocking;
 mod case;
+mod coop;
 mod error;
 mod future;
 mod hchan;

@@ -99,7 +99,7 @@ impl<C: ChanCase + CaseOutput> Op<C> {
         let this = unsafe { self.get_unchecked_mut() };
         match this.state {
             INIT => {
-                if gorust_hooks::coop::poll_proceed(cx).is_pending() {
+                if crate::coop::proceed(cx).is_pending() {
                     return Poll::Pending;
                 }
                 let lock = this.case.raw_lock();

@@ -521,7 +521,7 @@ impl<B: Branches> Select<B> {
         // fields are written.
         let this = unsafe { self.get_unchecked_mut() };
         assert!(this.flags & FINISHED == 0, "select polled after completion");
-        if this.enabled & this.chans != 0 && gorust_hooks::coop::poll_proceed(cx).is_pending() {
+        if this.enabled & this.chans != 0 && crate::coop::proceed(cx).is_pending() {
             return Poll::Pending;
         }
         'restart: loop {
