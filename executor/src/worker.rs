@@ -88,6 +88,9 @@ impl Drop for Entered {
         gorust_hooks::proc::exit();
         gorust_timer::driver::exit();
         gorust_netpoll::driver::exit();
+        // Leave no budget behind: whatever runs on this thread next (another executor after
+        // block_on returned) is not ours to throttle.
+        gorust_hooks::coop::set_budget(gorust_hooks::coop::UNCONSTRAINED);
     }
 }
 

@@ -247,3 +247,24 @@ fn yield_in_main_lets_tasks_run() {
         });
     });
 }
+
+#[test]
+fn block_on_leaves_no_budget_on_the_thread() {
+    let rt = common::rt(1);
+    rt.block_on(async {
+        // Spend the whole budget inside the runtime.
+        for _ in 0..1000 {
+            AlwaysReady.await;
+        }
+    });
+    // Back on a plain thread: no budget in force, leaf futures never yield on our account.
+    assert_eq!(
+        gorust_hooks::coop::budget(),
+        gorust_hooks::coop::UNCONSTRAINED
+    );
+    futures::executor::block_on(async {
+        for _ in 0..10_000 {
+            AlwaysReady.await;
+        }
+    });
+}
