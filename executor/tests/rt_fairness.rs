@@ -252,10 +252,14 @@ fn yield_in_main_lets_tasks_run() {
 fn block_on_leaves_no_budget_on_the_thread() {
     let rt = common::rt(1);
     rt.block_on(async {
-        // Spend the whole budget inside the runtime.
-        for _ in 0..1000 {
-            AlwaysReady.await;
-        }
+        // A task on this thread (the only P is main's) spends the budget down.
+        gorust_executor::spawn(async {
+            for _ in 0..1000 {
+                AlwaysReady.await;
+            }
+        })
+        .await
+        .unwrap();
     });
     // Back on a plain thread: no budget in force, leaf futures never yield on our account.
     assert_eq!(
