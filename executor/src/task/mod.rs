@@ -1,4 +1,4 @@
-//! The task layer: what a G is (an `async_task::Runnable` plus [`TaskMeta`]), how it is
+//! The task layer: what a G is (an `async_task::Runnable` plus `TaskMeta`), how it is
 //! created (`raw::spawn_raw`), and the user-facing handles ([`JoinHandle`], [`JoinSet`]).
 //!
 //! - `meta`: the metadata in every task header: id, spawn location, state bits, wait reason.
