@@ -13,6 +13,7 @@
 //! - A re-arm racing a `stop` cannot revive the ticker: `stop` sets `stopped` before stopping
 //!   the entry, and the re-arm stops the entry again if it sees `stopped` after re-arming.
 
+use std::ptr;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, OnceLock};
@@ -22,7 +23,8 @@ use std::time::{Duration, Instant};
 use gorust_chan::{Receiver, Sender, TrySendError};
 
 use crate::clock::{self, FAR};
-use crate::entry::Entry;
+use crate::entry::{CALLBACK, Entry};
+use crate::timers::Heap;
 
 /// The smallest period: shorter ones (including zero) are raised to it (Go panics instead).
 const MIN_PERIOD: Duration = Duration::from_micros(1);
@@ -83,8 +85,17 @@ fn start(d: Duration) -> (Arc<Tick>, Waker, Receiver<Instant>) {
         entry: OnceLock::new(),
     });
     let waker = Waker::from(tick.clone());
-    let entry = crate::fallback::heap_ref().push_new(first, waker.clone(), true);
-    let _ = tick.entry.set(entry);
+    // The entry must be reachable from the waker before it can fire (a first period shorter
+    // than the time to get here would otherwise find no entry to re-arm and stop the ticker):
+    // build it outside any heap, publish it, then add it.
+    let entry = Arc::new(Entry::new(
+        first,
+        CALLBACK,
+        Some(waker.clone()),
+        ptr::null(),
+    ));
+    let entry = tick.entry.get_or_init(|| entry);
+    Heap::maybe_add(crate::fallback::heap_ref(), entry);
     (tick, waker, rx)
 }
 

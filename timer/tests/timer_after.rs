@@ -127,3 +127,23 @@ fn tick_without_handle_stops_when_the_receiver_is_dropped() {
         std::thread::sleep(5 * MS);
     });
 }
+
+#[test]
+fn tickers_whose_first_tick_is_immediate_keep_ticking() {
+    // A 1 us ticker fires while it is still being built: it must re-arm all the same
+    // (regression: the first tick found no entry to re-arm and the ticker went silent).
+    block_on(async {
+        for _ in 0..50 {
+            let t = gorust_timer::Ticker::new(Duration::ZERO);
+            for _ in 0..3 {
+                let got = gorust_timer::timeout(Duration::from_secs(5), t.c().recv()).await;
+                assert!(matches!(got, Ok(Some(_))), "ticker went silent");
+            }
+            let rx = gorust_timer::tick(Duration::ZERO);
+            for _ in 0..3 {
+                let got = gorust_timer::timeout(Duration::from_secs(5), rx.recv()).await;
+                assert!(matches!(got, Ok(Some(_))), "tick() went silent or closed");
+            }
+        }
+    });
+}
