@@ -19,7 +19,10 @@
 //! `crossbeam-epoch` atomics. A load pins the epoch once (no shared write, no reference
 //! count), reads the snapshot and the value, and clones the value out; a replaced snapshot or
 //! value is destroyed only after every thread that could have seen it has unpinned. Entries
-//! themselves are shared between `read` and `dirty` by `Arc`.
+//! themselves are shared between `read` and `dirty` by `Arc`. The snapshot holds its table
+//! inline (one less pointer on every load); marking it amended copies the table, which Go
+//! avoids, but that happens together with `dirtyLocked`'s own O(n) copy, so the amortised cost
+//! is unchanged.
 //!
 //! Invariants: an `Expunged` entry is never in `dirty`; when `dirty` is `Some`, every
 //! non-expunged entry of `read` is in it; values are cloned out (`V: Clone`), never borrowed
@@ -49,7 +52,7 @@ struct Entry<V> {
 type Table<K, V> = HashMap<K, Arc<Entry<V>>>;
 
 struct ReadOnly<K, V> {
-    m: Arc<Table<K, V>>,
+    m: Table<K, V>,
     amended: bool,
 }
 
@@ -241,7 +244,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Map<K, V> {
     pub fn new() -> Map<K, V> {
         Map {
             read: Atomic::new(ReadOnly {
-                m: Arc::new(HashMap::new()),
+                m: HashMap::new(),
                 amended: false,
             }),
             mu: Mutex::new(Dirty {
@@ -283,13 +286,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Map<K, V> {
 
     fn promote_locked(&self, d: &mut Dirty<K, V>, g: &Guard) {
         let m = d.dirty.take().unwrap_or_default();
-        self.publish(
-            ReadOnly {
-                m: Arc::new(m),
-                amended: false,
-            },
-            g,
-        );
+        self.publish(ReadOnly { m, amended: false }, g);
         d.misses = 0;
     }
 
@@ -622,22 +619,18 @@ impl<K: Eq + Hash + Clone, V: Clone> Map<K, V> {
     /// assert_eq!(sum, 100);
     /// ```
     pub fn range(&self, mut f: impl FnMut(&K, &V) -> bool) {
-        let table = {
-            let g = &epoch::pin();
+        let g = &epoch::pin();
+        if self.snapshot(g).amended {
+            // Go: Range is O(N) anyway, so promote now.
+            let mut d = self.lock();
             if self.snapshot(g).amended {
-                // Go: Range is O(N) anyway, so promote now.
-                let mut d = self.lock();
-                if self.snapshot(g).amended {
-                    self.promote_locked(&mut d, g);
-                }
+                self.promote_locked(&mut d, g);
             }
-            self.snapshot(g).m.clone()
-        };
-        // The table is kept by its `Arc`; each value is read under a short pin, and `f` runs
-        // unpinned (it may take long, or use the map).
-        for (k, e) in table.iter() {
-            let v = e.load(&epoch::pin());
-            if let Some(v) = v
+        }
+        // Iterates the snapshot under one pin (it cannot be freed meanwhile); `f` may use the
+        // map (pins nest).
+        for (k, e) in self.snapshot(g).m.iter() {
+            if let Some(v) = e.load(g)
                 && !f(k, &v)
             {
                 break;
@@ -659,7 +652,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Map<K, V> {
         let mut d = self.lock();
         self.publish(
             ReadOnly {
-                m: Arc::new(HashMap::new()),
+                m: HashMap::new(),
                 amended: false,
             },
             &epoch::pin(),
