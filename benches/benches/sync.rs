@@ -507,33 +507,36 @@ fn map_table() {
 
 fn pool_table() {
     let n = size(4_000_000);
-    let (mut pv, mut av) = (vec![], vec![]);
-    for _ in 0..runs() {
-        let pool = gorust_sync::Pool::new(|| Vec::<u8>::with_capacity(4096));
-        let t = Instant::now();
-        for i in 0..n {
-            let mut b = pool.get();
-            b.push(i as u8);
-            std::hint::black_box(&b);
-            b.clear();
-            pool.put(b);
+    for kib in [4usize, 64] {
+        let bytes = kib * 1024;
+        let (mut pv, mut av) = (vec![], vec![]);
+        for _ in 0..runs() {
+            let pool = gorust_sync::Pool::new(move || Vec::<u8>::with_capacity(bytes));
+            let t = Instant::now();
+            for i in 0..n {
+                let mut b = pool.get();
+                b.push(i as u8);
+                std::hint::black_box(&b);
+                b.clear();
+                pool.put(b);
+            }
+            pv.push(t.elapsed());
+            let t = Instant::now();
+            for i in 0..n {
+                let mut b = Vec::<u8>::with_capacity(bytes);
+                b.push(i as u8);
+                std::hint::black_box(&b);
+            }
+            av.push(t.elapsed());
         }
-        pv.push(t.elapsed());
-        let t = Instant::now();
-        for i in 0..n {
-            let mut b = Vec::<u8>::with_capacity(4096);
-            b.push(i as u8);
-            std::hint::black_box(&b);
-        }
-        av.push(t.elapsed());
+        row(
+            &format!("Pool get+put of a {kib} KiB buffer, 1 thread"),
+            "ns",
+            ns_per(median(pv), n),
+            "allocate+drop",
+            ns_per(median(av), n),
+        );
     }
-    row(
-        "Pool get+put of a 4 KiB buffer, 1 thread",
-        "ns",
-        ns_per(median(pv), n),
-        "allocate+drop",
-        ns_per(median(av), n),
-    );
 }
 
 fn main() {

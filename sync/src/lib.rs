@@ -39,6 +39,7 @@ pub mod rwlock;
 mod sema;
 pub mod semaphore;
 pub mod singleflight;
+mod spin;
 pub mod waitgroup;
 mod waitlist;
 

@@ -19,20 +19,21 @@
 //! not reused is therefore dropped after one to two sweep intervals of `put` traffic, and an
 //! idle pool keeps at most what it held when it went idle, until the next `put` or `clear`.
 //!
-//! Differences from Go, deliberate: a shard lock instead of the lock-free `poolDequeue` (the
-//! shard is per P, so the lock is uncontended except while being stolen from); steals use
-//! `try_lock` and skip a busy shard, which Go's lock-free steal never needs to.
+//! Differences from Go, deliberate: a per-shard spin lock (`spin.rs`: one atomic swap to lock,
+//! a plain store to unlock) instead of the lock-free `poolDequeue`; the shard is per P, so the
+//! lock is uncontended except while being stolen from. Steals use `try_lock` and skip a busy
+//! shard, which Go's lock-free steal never needs to.
 //!
 //! Invariant: every object put is either returned by exactly one `get`, or dropped by a sweep
 //! or by the pool's drop.
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use std::time::Duration;
 
 use crate::clock::nanotime;
+use crate::spin::SpinLock;
 
 /// Time between automatic sweeps (Go: between GCs; see the module docs).
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
@@ -41,7 +42,7 @@ pub const SWEEP_CHECK_PUTS: u32 = 1024;
 
 #[repr(align(128))]
 struct Shard<T> {
-    local: Mutex<Local<T>>,
+    local: SpinLock<Local<T>>,
 }
 
 struct Local<T> {
@@ -81,8 +82,8 @@ impl<T> fmt::Debug for Pool<T> {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+fn lock<T>(m: &SpinLock<T>) -> crate::spin::SpinGuard<'_, T> {
+    m.lock()
 }
 
 /// This thread's shard index: the P when on a gorust worker, else a per-thread number.
@@ -112,7 +113,7 @@ impl<T> Pool<T> {
             .max(2);
         let shards = (0..n)
             .map(|_| Shard {
-                local: Mutex::new(Local {
+                local: SpinLock::new(Local {
                     private: None,
                     shared: VecDeque::new(),
                     victim: Vec::new(),
@@ -156,7 +157,7 @@ impl<T> Pool<T> {
         let n = self.shards.len();
         for i in 1..n {
             let s = &self.shards[(me + i) % n];
-            if let Ok(mut l) = s.local.try_lock()
+            if let Some(mut l) = s.local.try_lock()
                 && let Some(x) = l.shared.pop_front().or_else(|| l.private.take())
             {
                 return Some(x);
@@ -167,7 +168,7 @@ impl<T> Pool<T> {
         }
         for i in 0..n {
             let s = &self.shards[(me + i) % n];
-            if let Ok(mut l) = s.local.try_lock()
+            if let Some(mut l) = s.local.try_lock()
                 && let Some(x) = l.victim.pop()
             {
                 self.victims.fetch_sub(1, Relaxed);
