@@ -31,6 +31,11 @@ use crate::entry::Entry;
 /// `reset` take `&self`, so a `Timer` in an `Arc` can be stopped from another task while one
 /// task awaits it (with `(&*timer).await`); one task should await it at a time.
 ///
+/// # Cancel safety
+///
+/// Awaiting is cancel safe: the value is consumed only by a poll that returns it, so a
+/// dropped await (a lost `select!` branch) leaves it for the next one.
+///
 /// # Examples
 ///
 /// ```
