@@ -110,6 +110,11 @@ impl Timers {
     /// Runs every timer due at `now` (wakes its waker, delivers to its channel, ...) and
     /// returns how many fired. May be called from any thread; wakes happen with no lock held.
     ///
+    /// # Panics
+    ///
+    /// If a waker panics, every other due timer is still woken, then the first panic is
+    /// re-raised to the caller.
+    ///
     /// # Examples
     ///
     /// ```

@@ -75,7 +75,10 @@ fn drive(heap: &Heap, wake: &ThreadWake) {
     let _ = wake.thread.set(thread::current());
     loop {
         wake.sleeping_until.store(0, SeqCst);
-        heap.run(clock::now_tick());
+        // A panicking waker (printed by the panic hook) must not stop the shared driver.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            heap.run(clock::now_tick());
+        }));
         let next = heap.wake_time();
         wake.sleeping_until.store(next, SeqCst);
         if heap.wake_time() < next {

@@ -19,6 +19,7 @@
 //!   stop that crosses the line if the lock is free, and after running timers).
 //! - No waker is woken and no `WakeDriver` is called with `slots` locked.
 
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::ptr;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::{Arc, Weak};
@@ -472,11 +473,16 @@ impl Heap {
     }
 
     /// Runs every timer due at `now` (Go's `check` + `run`); returns how many fired.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the first panic of a waker, after every due timer has been woken.
     pub(crate) fn run(&self, now: u64) -> usize {
         if self.wake_time() > now {
             return 0;
         }
         let mut fired = 0;
+        let mut panicked = None;
         loop {
             let mut batch: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
             let mut n = 0;
@@ -513,10 +519,17 @@ impl Heap {
             }
             for w in batch.iter_mut().take(n) {
                 if let Some(w) = w.take() {
-                    w.wake();
+                    // A panicking waker must not cost the other timers their wake-up: wake
+                    // them all, then pass the first panic on to the caller.
+                    if let Err(p) = catch_unwind(AssertUnwindSafe(|| w.wake())) {
+                        panicked.get_or_insert(p);
+                    }
                 }
             }
             if !full {
+                if let Some(p) = panicked {
+                    resume_unwind(p);
+                }
                 return fired;
             }
         }

@@ -202,3 +202,43 @@ fn parked_m_is_woken_by_an_earlier_timer_and_fires_it_on_time() {
     m.thread().unpark();
     m.join().unwrap();
 }
+
+/// A waker that panics does not cost the other due timers their wake-up, and does not stop
+/// the fallback driver thread.
+#[test]
+fn panicking_waker_does_not_lose_other_wakes() {
+    struct Bomb;
+    impl Wake for Bomb {
+        fn wake(self: Arc<Self>) {
+            panic!("waker panic (expected in this test)");
+        }
+    }
+    let timers = Arc::new(Timers::new(Arc::new(Recorder::default())));
+    driver::enter(timers.clone());
+    let count = Arc::new(Count::default());
+    let ok = Waker::from(count.clone());
+    let bomb = Waker::from(Arc::new(Bomb));
+    let at = Instant::now() + Duration::from_secs(3600);
+    let mut sleeps: Vec<_> = (0..10).map(|_| gorust_timer::sleep_until(at)).collect();
+    for (i, s) in sleeps.iter_mut().enumerate() {
+        let w = if i == 3 { &bomb } else { &ok };
+        assert!(poll(s, w).is_pending());
+    }
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| timers.run(at)));
+    assert!(r.is_err(), "the panic reaches the caller");
+    assert_eq!(count.0.load(SeqCst), 9, "every other timer was woken");
+    driver::exit();
+
+    // On the fallback thread: a bomb, then a normal sleep still completes.
+    let mut s = gorust_timer::sleep(Duration::from_millis(1));
+    assert!(poll(&mut s, &bomb).is_pending());
+    thread::sleep(Duration::from_millis(5));
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        futures::executor::block_on(gorust_timer::sleep(Duration::from_millis(2)));
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(5))
+        .expect("the fallback driver survived the panicking waker");
+    drop(s);
+}
