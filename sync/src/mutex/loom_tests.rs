@@ -79,3 +79,26 @@ fn cancelled_waiter_passes_on() {
         });
     }
 }
+
+/// Starvation-mode unlock racing the cancellation of the only waiter: the unlocker saw
+/// STARVING, the waiter leaves (ending the mode) before the unlocker takes the list lock.
+#[test]
+fn starving_unlock_races_last_waiter_cancel() {
+    loom::model(|| {
+        let m: &'static Mutex<usize> = Box::leak(Box::new(Mutex::with_loom_threshold(0, 0)));
+        let mut cx = Context::from_waker(Waker::noop());
+        let g = m.try_lock().unwrap();
+        let mut a = Box::pin(m.lock());
+        assert!(a.as_mut().poll(&mut cx).is_pending()); // queued
+        drop(g); // wakes `a` (normal mode)
+        let barger = m.try_lock().expect("the woken waiter has not run yet");
+        assert!(a.as_mut().poll(&mut cx).is_pending()); // re-queued, starving
+        assert!(format!("{m:?}").contains("starving: true"));
+        let t = thread::spawn(move || drop(barger));
+        drop(a);
+        t.join().unwrap();
+        let g = m.try_lock().expect("free at the end");
+        drop(g);
+        assert_eq!(m.state.load(loom::sync::atomic::Ordering::Relaxed), 0);
+    });
+}

@@ -342,9 +342,28 @@ impl<'a> Raw<'a> {
     /// Starvation-mode unlock: ownership goes straight to the queue head, `LOCKED` kept set.
     fn handoff(&self) {
         let mut q = self.waiters.lock();
+        let mut old = self.state.load(Relaxed);
+        while old & STARVING == 0 {
+            // The last waiter was cancelled between the caller's look and our lock, which
+            // ended starvation mode: release as in normal mode, still under the list lock.
+            match self
+                .state
+                .compare_exchange_weak(old, old - LOCKED, Release, Relaxed)
+            {
+                Ok(_) => {
+                    let waker = self.wake_one_locked(&mut q);
+                    drop(q);
+                    if let Some(w) = waker {
+                        w.wake();
+                    }
+                    return;
+                }
+                Err(cur) => old = cur,
+            }
+        }
+        // STARVING is stable now: only cancellations clear it, and they take the list lock.
         let head = q.front().expect("sync: starving mutex has no waiters");
         let long = self.starved(q.val(head));
-        let mut old = self.state.load(Relaxed);
         loop {
             debug_assert!(old & (LOCKED | STARVING) == LOCKED | STARVING && waiters(old) > 0);
             let mut new = old - WAITER;
