@@ -51,15 +51,14 @@ fn context_errgroup_singleflight_gorust() {
 
 /// A thread that ran a gorust runtime's `block_on` can afterwards drive gorust-sync futures
 /// with any other executor: the runtime must leave no cooperative budget (or P) behind on it.
-///
-/// Ignored until the executor restores the budget: today a `block_on` whose tasks were spawned
-/// leaves e.g. 72 units on the main thread, and any leaf future that spends budget (channels,
-/// timers) then stalls under the next executor on that thread. gorust-sync itself only spends
-/// budget on gorust workers, so the tail of this test passes either way.
+/// (The executor once left e.g. 72 units on the main thread, which stalled any leaf future
+/// that spends budget under the next executor on that thread.)
 #[test]
-#[ignore = "executor bug: block_on leaves the coop budget on its thread"]
 fn budget_restored_after_block_on() {
-    let rt = gorust::runtime::Builder::new().procs(2).build().expect("runtime");
+    let rt = gorust::runtime::Builder::new()
+        .procs(2)
+        .build()
+        .expect("runtime");
     for _ in 0..3 {
         rt.block_on(async {
             let m = std::sync::Arc::new(gorust_sync::Mutex::new(0));
@@ -84,7 +83,11 @@ fn budget_restored_after_block_on() {
         gorust_hooks::coop::UNCONSTRAINED,
         "block_on left a cooperative budget on its thread"
     );
-    assert_eq!(gorust_hooks::proc::current(), None, "block_on left a P on its thread");
+    assert_eq!(
+        gorust_hooks::proc::current(),
+        None,
+        "block_on left a P on its thread"
+    );
     let m = gorust_sync::Mutex::new(0);
     futures::executor::block_on(async {
         for _ in 0..1_000 {
