@@ -56,7 +56,7 @@ fn timer_on_a_p_whose_m_parks_fires_on_time() {
     }
 }
 
-/// A task spins for 300 ms without yielding while a timer on the same P is due after 10 ms:
+/// A task spins for 1 s without yielding while a timer on the same P is due after 10 ms:
 /// another M runs the busy P's due timers, so the sleeper is not held up by the spinner.
 #[test]
 fn cpu_bound_p_does_not_delay_its_timers() {
@@ -68,14 +68,14 @@ fn cpu_bound_p_does_not_delay_its_timers() {
         });
         gorust::yield_now().await; // let the sleeper register on this P
         let spinner = gorust::spawn(async move {
-            while start.elapsed() < Duration::from_millis(300) {
+            while start.elapsed() < Duration::from_millis(1_000) {
                 std::hint::spin_loop();
             }
         });
         let woke = sleeper.await.unwrap();
         spinner.await.unwrap();
         assert!(
-            woke < Duration::from_millis(200),
+            woke < Duration::from_millis(600),
             "timer held up by a busy P: {woke:?}"
         );
     });
