@@ -146,7 +146,7 @@ impl Sleep {
 
     /// Polls like `Future::poll`, for callers holding `&mut Sleep` (it is `Unpin`).
     pub(crate) fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if coop::poll_proceed(cx).is_pending() {
+        if proceed(cx).is_pending() {
             return Poll::Pending;
         }
         let entry = match &self.entry {
@@ -174,6 +174,23 @@ impl Sleep {
             }
         }
     }
+}
+
+/// Spends one unit of the cooperative budget (tokio's `Sleep` does too), on gorust workers
+/// only: elsewhere the budget belongs to no runtime, and a value one left on this thread must
+/// not stall timers driven here by another executor.
+#[inline]
+pub(crate) fn proceed(cx: &mut Context<'_>) -> Poll<()> {
+    if gorust_hooks::proc::current().is_none() {
+        return Poll::Ready(());
+    }
+    coop::poll_proceed(cx)
+}
+
+/// Whether the cooperative budget of a gorust worker is spent (never off a worker).
+#[inline]
+pub(crate) fn budget_spent() -> bool {
+    gorust_hooks::proc::current().is_some() && !coop::has_budget_remaining()
 }
 
 impl Future for Sleep {

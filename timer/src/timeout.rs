@@ -194,11 +194,11 @@ impl<F: Future> Future for Timeout<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.project();
-        let had_budget = coop::has_budget_remaining();
+        let had_budget = !crate::sleep::budget_spent();
         if let Poll::Ready(v) = me.value.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        let spent_by_inner = had_budget && !coop::has_budget_remaining();
+        let spent_by_inner = had_budget && crate::sleep::budget_spent();
         let delay = if spent_by_inner {
             let saved = coop::set_budget(coop::UNCONSTRAINED);
             let r = me.delay.poll_sleep(cx);

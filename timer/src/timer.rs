@@ -18,7 +18,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use gorust_hooks::coop;
 use gorust_hooks::wait::{WaitReason, set_wait_reason};
 
 use crate::clock;
@@ -131,7 +130,7 @@ impl Timer {
     }
 
     fn poll_timer(&self, cx: &mut Context<'_>) -> Poll<Instant> {
-        if coop::poll_proceed(cx).is_pending() {
+        if crate::sleep::proceed(cx).is_pending() {
             return Poll::Pending;
         }
         match self.entry.poll(cx, true) {

@@ -250,3 +250,15 @@ fn reset_from_another_thread_while_firing_accounts_every_arming() {
     );
     assert_eq!(received + discarded, resets as usize + 1);
 }
+
+#[test]
+fn a_budget_left_on_a_plain_thread_does_not_stall_timers() {
+    // A runtime may leave a spent cooperative budget on a thread; off a gorust worker it
+    // belongs to nobody and must not make sleeps yield forever under another executor.
+    let old = gorust_hooks::coop::set_budget(0);
+    block_on(sleep(MS));
+    let t = Timer::new(MS);
+    block_on(&t);
+    assert!(block_on(timeout(MS, std::future::pending::<()>())).is_err());
+    gorust_hooks::coop::set_budget(old);
+}
