@@ -46,6 +46,8 @@ mod loom;
 #[cfg(all(test, loom))]
 mod loom_models;
 mod sleep;
+#[cfg(test)]
+mod test_util;
 mod ticker;
 mod timeout;
 mod timer;

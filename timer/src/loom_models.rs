@@ -8,23 +8,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::task::{Wake, Waker};
-use std::time::Instant;
+use std::task::Waker;
 
-use crate::driver::WakeDriver;
+use crate::test_util::{Count, Nobody};
 use crate::timers::Heap;
-
-struct Nobody;
-impl WakeDriver for Nobody {
-    fn timer_earlier(&self, _: Instant) {}
-}
-
-struct Count(AtomicUsize);
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
 
 /// Runs `f` on a loom thread. Every side of a race runs on a spawned thread: with loom 0.7 a
 /// race between the model's main thread and one spawned thread was explored only once.

@@ -567,20 +567,9 @@ impl Heap {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::test_util::{Count, Nobody};
     use std::sync::atomic::AtomicUsize;
-    use std::task::Wake;
     use std::time::{Duration, Instant};
-
-    struct Nobody;
-    impl WakeDriver for Nobody {
-        fn timer_earlier(&self, _: Instant) {}
-    }
-    struct Count(AtomicUsize);
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
 
     /// A heap that was emptied for destruction accepts no entry: late additions go to the
     /// fallback heap (whose thread fires them), so no entry points into a freed heap.
