@@ -79,6 +79,7 @@ async fn client(
     });
     while !stop.load(Ordering::Relaxed) {
         let req = Request::get(format!("http://{addr}/")).body(Empty::<Bytes>::new())?;
+        sender.ready().await?;
         let res = sender.send_request(req).await?;
         assert_eq!(res.status(), 200);
         let body = res.into_body().collect().await?.to_bytes();

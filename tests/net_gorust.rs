@@ -15,8 +15,18 @@ fn run<F: std::future::Future>(procs: usize, f: F) -> F::Output {
         .block_on(f)
 }
 
+/// The idle-CPU test reads the whole process's CPU time, so the tests of this binary run one
+/// at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn echo_many_connections_gorust() {
+    let _serial = serial();
     run(2, async {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
@@ -61,6 +71,7 @@ fn echo_many_connections_gorust() {
 
 #[test]
 fn read_with_timeout_gorust() {
+    let _serial = serial();
     run(2, async {
         let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let mut buf = [0; 8];
@@ -77,6 +88,7 @@ fn read_with_timeout_gorust() {
 
 #[test]
 fn idle_runtime_with_parked_io_uses_no_cpu_gorust() {
+    let _serial = serial();
     fn cpu() -> Duration {
         // SAFETY: getrusage fills a zeroed local struct.
         let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -114,6 +126,7 @@ fn idle_runtime_with_parked_io_uses_no_cpu_gorust() {
 #[cfg(feature = "tokio-compat")]
 #[test]
 fn hyper_server_and_client_on_gorust() {
+    let _serial = serial();
     use bytes::Bytes;
     use http_body_util::{BodyExt, Empty, Full};
     use std::convert::Infallible;
@@ -147,6 +160,7 @@ fn hyper_server_and_client_on_gorust() {
                         let req = hyper::Request::get(format!("/{i}/{j}"))
                             .body(Empty::<Bytes>::new())
                             .unwrap();
+                        send.ready().await.unwrap();
                         let res = send.send_request(req).await.unwrap();
                         assert_eq!(res.status(), 200);
                         let body = res.into_body().collect().await.unwrap().to_bytes();

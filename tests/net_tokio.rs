@@ -83,6 +83,7 @@ async fn hyper_util_tokio_io_wrapper_still_works() {
         let req = hyper::Request::get("/")
             .body(Empty::<Bytes>::new())
             .unwrap();
+        send.ready().await.unwrap();
         let res = send.send_request(req).await.unwrap();
         assert_eq!(res.status(), 200);
         assert_eq!(

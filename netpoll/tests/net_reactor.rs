@@ -19,8 +19,18 @@ fn cpu_time() -> Duration {
     tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
+/// The idle-CPU test reads the whole process's CPU time, so the tests of this binary run one
+/// at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn dedicated_reactor_driven_by_hand() {
+    let _serial = serial();
     let reactor = Reactor::new().unwrap();
     driver::enter(reactor.clone());
     let (mut a, mut b) = UnixStream::pair().unwrap();
@@ -57,6 +67,7 @@ fn dedicated_reactor_driven_by_hand() {
 
 #[test]
 fn shutdown_wakes_waiters_with_an_error() {
+    let _serial = serial();
     let reactor = Reactor::new().unwrap();
     driver::enter(reactor.clone());
     let (mut a, _b) = UnixStream::pair().unwrap();
@@ -83,6 +94,7 @@ fn shutdown_wakes_waiters_with_an_error() {
 
 #[test]
 fn idle_reactor_uses_no_cpu() {
+    let _serial = serial();
     // Sources registered with the fallback reactor, one task parked on a read.
     let (mut a, _b) = UnixStream::pair().unwrap();
     let _reader = std::thread::spawn(move || {
@@ -103,6 +115,7 @@ fn idle_reactor_uses_no_cpu() {
 
 #[test]
 fn early_notify_is_not_lost() {
+    let _serial = serial();
     let reactor = Reactor::new().unwrap();
     reactor.notify().unwrap();
     reactor.notify().unwrap(); // coalesced
