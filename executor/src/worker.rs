@@ -234,11 +234,17 @@ impl M {
         gorust_hooks::wait::take_wait_reason();
     }
 
-    /// Finds a task for P `p`, or releases `p` and returns `None` (the M then holds no P).
+    /// Finds a task for P `p`, or releases `p` and returns `None`. After `None` the M holds no
+    /// P, or a different one taken back by the re-check: the caller must read `self.p` again.
     fn find_runnable(&self, p: usize) -> Option<(Runnable, bool)> {
         let shared = &*self.shared;
         let pp = &shared.ps[p];
         loop {
+            debug_assert_eq!(
+                self.p.get(),
+                Some(p),
+                "find_runnable on a P this M does not hold"
+            );
             if shared.is_shutdown() {
                 return None;
             }
@@ -290,27 +296,23 @@ impl M {
             self.forget_p();
             if self.spinning.replace(false) {
                 shared.idle.stop_spinning();
-                if self.recheck_after_spinning() {
-                    continue;
-                }
+                // Work appeared: this may take back a *different* P, so return and let the
+                // schedule loop start over with whatever P we now hold; `p` and `pp` above
+                // belong to the P we gave up, which another M may own by now.
+                self.recheck_after_spinning();
             }
             return None;
         }
     }
 
     /// After dropping its P and its spinning status, an M looks once more at every queue; if
-    /// work appeared it takes an idle P back and spins again. Returns true when it did.
-    fn recheck_after_spinning(&self) -> bool {
-        if !self.work_anywhere() {
-            return false;
-        }
-        match self.shared.pidleget() {
-            Some(p) => {
-                self.acquire_p(p);
-                self.become_spinning();
-                true
-            }
-            None => false,
+    /// work appeared it takes an idle P (not necessarily the one it gave up) and spins again.
+    fn recheck_after_spinning(&self) {
+        if self.work_anywhere()
+            && let Some(p) = self.shared.pidleget()
+        {
+            self.acquire_p(p);
+            self.become_spinning();
         }
     }
 
