@@ -490,6 +490,21 @@ mod tests {
     }
 
     #[test]
+    fn extreme_timeouts_are_accepted() {
+        let r = Reactor::new().unwrap();
+        let r2 = r.clone();
+        let t = std::thread::spawn(move || r2.poll(Some(Duration::MAX)));
+        std::thread::sleep(Duration::from_millis(20));
+        r.notify().unwrap();
+        assert_eq!(
+            t.join().unwrap().unwrap(),
+            0,
+            "Duration::MAX is 'forever', not EINVAL"
+        );
+        assert_eq!(r.poll(Some(Duration::from_nanos(1))).unwrap(), 0);
+    }
+
+    #[test]
     fn concurrent_poller_returns_at_once() {
         let r = Reactor::new().unwrap();
         let r2 = r.clone();
