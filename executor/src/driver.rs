@@ -25,6 +25,7 @@ use std::io;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Weak};
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use gorust_netpoll::driver::Reactor;
@@ -90,11 +91,13 @@ impl Driver {
     }
 
     /// Blocks in the poller until `deadline` (or forever with `None`), an I/O event, or an
-    /// unpark; wakes the tasks whose I/O is ready. Consumes a pending unpark.
-    pub(crate) fn park(&self, deadline: Option<Instant>) {
+    /// unpark; appends the wakers of the tasks whose I/O is ready to `ready` without waking
+    /// them, so the caller can first take a P and have the wakes land on it (Go's
+    /// `findRunnable` after `netpoll`). Consumes a pending unpark.
+    pub(crate) fn park(&self, deadline: Option<Instant>, ready: &mut Vec<Waker>) {
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         // An error (EINTR, say) only ends the wait early: the caller loops.
-        let _ = self.reactor.poll(timeout);
+        let _ = self.reactor.poll_into(timeout, ready);
     }
 
     /// Breaks the holder out of [`Driver::park`] (or makes its next park return at once).

@@ -79,6 +79,7 @@ unsafe impl<T: Item + Send> Sync for RunQueue<T> {}
 
 /// What a push did, so the scheduler knows whether there is new stealable work.
 #[derive(Debug, PartialEq, Eq)]
+#[must_use = "an overflow batch must go to the global queue, or its tasks are cancelled"]
 pub(crate) enum Pushed<T> {
     /// The task went to runnext and nothing was displaced: no new work for other Ms.
     Runnext,

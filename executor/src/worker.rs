@@ -28,7 +28,7 @@ use std::pin::Pin;
 use std::ptr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use async_task::ScheduleInfo;
@@ -57,6 +57,8 @@ pub(crate) struct M {
     runnext_polls: Cell<u32>,
     /// The schedtick at which this M last gave the global queue and the poller their turn.
     fair_tick: Cell<u32>,
+    /// Wakers of tasks whose I/O the driver found ready, reused between parks.
+    ready: Cell<Vec<Waker>>,
     parker: Arc<Parker>,
 }
 
@@ -102,6 +104,7 @@ impl M {
             spinning: Cell::new(false),
             runnext_polls: Cell::new(0),
             fair_tick: Cell::new(u32::MAX),
+            ready: Cell::new(Vec::new()),
             parker: Arc::new(Parker::new()),
         }
     }
@@ -369,6 +372,11 @@ impl M {
         }
     }
 
+    /// Whether some P has a timer due now.
+    fn timers_due(&self) -> bool {
+        self.earliest_timer().is_some_and(|d| d <= Instant::now())
+    }
+
     /// The earliest timer deadline over all Ps (Go's `checkTimersNoP`).
     fn earliest_timer(&self) -> Option<Instant> {
         self.shared
@@ -435,14 +443,23 @@ impl M {
         // is either seen here or breaks the park (see driver.rs).
         let deadline = self.earliest_timer();
         shared.driver.set_poll_until(deadline);
+        let mut ready = self.ready.take();
         if !woken() && !shared.is_shutdown() {
-            shared.driver.park(deadline);
+            shared.driver.park(deadline, &mut ready);
         }
         shared.driver.release();
-        // Take a P if one is free so the timers' wakes land on our own queue.
-        if let Some(p) = shared.pidleget() {
+        // Take a P if one is free, then wake the tasks whose I/O is ready and run the due
+        // timers: the wakes land on our own queue (the first in runnext, the rest in the ring,
+        // where other Ms can steal them), not in the global queue behind a thread wake-up.
+        if (!ready.is_empty() || self.work_anywhere() || self.timers_due())
+            && let Some(p) = shared.pidleget()
+        {
             self.acquire_p(p);
         }
+        for w in ready.drain(..) {
+            w.wake();
+        }
+        self.ready.set(ready);
         let now = Instant::now();
         for p in 0..shared.procs {
             self.run_timers(p, Some(now));
@@ -451,9 +468,17 @@ impl M {
         if let Some(p) = self.p.get()
             && shared.ps[p].runq.is_empty()
             && shared.global_len() == 0
-            && let Ok(None) = shared.release_p(p, false)
         {
-            self.forget_p();
+            match shared.release_p(p, false) {
+                Ok(None) => self.forget_p(),
+                // Work arrived in the global queue meanwhile: keep the P and run it. (Never
+                // drop this runnable: that would cancel a live task.)
+                Ok(Some(t)) => {
+                    let pushed = shared.ps[p].runq.push(t, true);
+                    self.after_push(pushed);
+                }
+                Err(_need_spinning) => self.become_spinning(),
+            }
         }
         true
     }
