@@ -397,7 +397,7 @@ mod tests {
         let victim = RunQueue::new();
         let thief = RunQueue::new();
         for i in 0..9 {
-            victim.push_back(B(Box::new(i)));
+            assert_eq!(victim.push_back(B(Box::new(i))), Pushed::Ring);
         }
         let got = victim.steal_into(&thief, false, || {}).unwrap();
         // ceil(9/2) = 5 stolen: 0..5, the last (4) returned, 0..4 published in the thief.
@@ -407,7 +407,7 @@ mod tests {
         assert_eq!(*thief.pop().unwrap().0.0, 0);
 
         let v2 = RunQueue::new();
-        v2.push(B(Box::new(7)), true);
+        assert_eq!(v2.push(B(Box::new(7)), true), Pushed::Runnext);
         assert!(v2.steal_into(&thief, false, || {}).is_none());
         let mut backed_off = false;
         let got = v2.steal_into(&thief, true, || backed_off = true).unwrap();
@@ -563,7 +563,7 @@ mod loom_tests {
         loom::model(|| {
             let q = Arc::new(RunQueue::<B>::new());
             for i in 0..3 {
-                q.push_back(B(Box::new(i)));
+                assert_eq!(q.push_back(B(Box::new(i))), Pushed::Ring);
             }
             let thieves: Vec<_> = (0..2)
                 .map(|_| {

@@ -29,7 +29,7 @@ fn injected_tasks_race_driver_sleepers() {
                         done.fetch_add(1, Ordering::Relaxed);
                     }));
                     i += 1;
-                    if i % 64 == 0 {
+                    if i.is_multiple_of(64) {
                         std::thread::sleep(Duration::from_micros(100));
                     }
                 }
