@@ -10,6 +10,8 @@
 //!   steals them (runnext included, on its last pass); if every P is busy, sysmon itself takes
 //!   half of the stuck P's queue to the global queue, where the other Ps pick it up (the part
 //!   of Go's `handoffp` that a thread cannot refuse).
+//! - **Netpoll**: every 10 ms a non-blocking poll when no M is blocked in the poller (Go's
+//!   `sysmon` netpoll), so I/O is noticed even when every P is stuck in a long poll.
 //! - **Overdue timers** on a P whose M is busy: sysmon runs them (their wakes go to the
 //!   global queue), so a CPU-bound P does not delay its timers (golang/go#38860).
 //!
@@ -35,6 +37,8 @@ const TIMER_SLACK: Duration = Duration::from_millis(1);
 const MIN_DELAY: Duration = Duration::from_micros(20);
 const MAX_DELAY: Duration = Duration::from_millis(10);
 const IDLE_CYCLES_BEFORE_BACKOFF: u32 = 50;
+/// sysmon polls the network itself when this long passed since its last poll (Go's 10 ms).
+const NETPOLL_EVERY: Duration = Duration::from_millis(10);
 
 /// Lets the runtime stop sysmon at shutdown.
 pub(crate) struct SysmonStop {
@@ -96,6 +100,7 @@ fn sysmon_main(shared: &Arc<Shared>, stop: &SysmonStop) {
     let mut delay = MIN_DELAY;
     let mut idle_cycles = 0u32;
     let start = Instant::now();
+    let mut last_netpoll = start;
     let mut next_trace = shared.config.schedtrace.map(|d| start + d);
     loop {
         let sleep = match next_trace {
@@ -113,6 +118,15 @@ fn sysmon_main(shared: &Arc<Shared>, stop: &SysmonStop) {
             next_trace = Some(t + every);
         }
         let mut acted = false;
+        // Go's sysmon netpoll: if no M blocks in the poller and sysmon has not polled for
+        // 10 ms, poll here (gated: only when a task waits on I/O); the woken tasks go to the
+        // global queue, so I/O is noticed even when every P is stuck in a long poll.
+        if now.duration_since(last_netpoll) >= NETPOLL_EVERY {
+            last_netpoll = now;
+            if shared.driver.poll_now() > 0 {
+                acted = true;
+            }
+        }
         for (pp, seen) in shared.ps.iter().zip(seen.iter_mut()) {
             if pp.status.load(Acquire) != P_RUNNING {
                 seen.since = now;

@@ -185,6 +185,9 @@ impl M {
                 {
                     self.acquire_p(p);
                 }
+                // Running main is running work: stop counting as a spinner first (Go's
+                // resetspinning before execute), or wakep would wait for us.
+                self.reset_spinning();
                 if let Poll::Ready(v) = main.poll() {
                     self.handoff_p();
                     return Some(v);
@@ -432,6 +435,13 @@ impl M {
         if first.is_none() && !io {
             return false;
         }
+        // Block in the poller only while some P is idle, so what it finds has a P to run on.
+        // When every P is busy their Ms poll without blocking every 61 ticks (and sysmon after
+        // 10 ms): a P-less sleeper would win every event and could only send the woken tasks
+        // to the global queue, which busy Ps drain one task per 61 ticks.
+        if shared.idle.idle_ps() == 0 {
+            return false;
+        }
         if !shared.driver.try_acquire() {
             // Someone else sleeps in the driver; make sure it wakes early enough for us.
             if let Some(first) = first {
@@ -518,6 +528,12 @@ impl M {
         } else {
             self.shared.pidleput(p);
             if has_work {
+                self.shared.wakep();
+            }
+            // Its timers must still fire (Go's handoffp: wakeNetPoller(timers.wakeTime())).
+            if let Some(d) = self.shared.ps[p].timers.next_deadline()
+                && !self.shared.driver.wake_for(d)
+            {
                 self.shared.wakep();
             }
         }
