@@ -221,6 +221,11 @@ impl<T: Item> RunQueue<T> {
         backoff: impl FnOnce(),
     ) -> Option<T> {
         let dt = dst.tail.load(Relaxed); // we own dst
+        // `grab` writes up to half a ring past our tail unchecked: there must be room.
+        debug_assert!(
+            dst.len() <= RUNQ_CAP / 2,
+            "steal_into a thief ring with no room for half a victim's ring"
+        );
         let n = self.grab(dst, dt, steal_runnext, backoff)?;
         // The last stolen item is returned to run; the rest are published in dst.
         let last = dt.wrapping_add(n - 1);
