@@ -15,14 +15,25 @@
 //!   earlier (Go's `wakeNetPoller`): break the sleeper out if it sleeps past the new deadline,
 //!   otherwise make sure some M comes round (`wakep`).
 //!
-//! The blocking primitive behind `park` is the runtime's netpoller
-//! (`gorust_netpoll::driver::Reactor::poll`): the sleeper blocks in `epoll_wait` until the
-//! deadline, an I/O event (whose tasks it wakes), or a notify. [`Driver::poll_now`] is the
-//! non-blocking poll an M with a P makes in `findrunnable` (Go's `netpoll(0)`), gated so it
-//! runs only when some task waits on I/O and nobody is blocked in the poller.
-
+//! The holder sleeps one of two ways ([`Watch`]):
+//! - **network and timers** ([`Watch::Network`]), only while *every* P is idle: it blocks in
+//!   the runtime's netpoller (`epoll_wait`) until the deadline, an I/O event (whose tasks it
+//!   then runs), or a notify;
+//! - **timers only** ([`Watch::Timers`]), while some P runs: it sleeps on the poller's wake-up
+//!   fd alone, so I/O events do not wake it. The running Ms poll the network themselves
+//!   ([`Driver::poll_now`], Go's `netpoll(0)` in `findRunnable`, and every 61 ticks), and wake
+//!   idle Ms through `wakep` when they find more than they can run.
+//!
+//! Why not Go's rule (block in the poller whenever a P is idle)? A socket wake-up is a *sync*
+//! wake-up in Linux: the scheduler puts the woken thread on the waker's CPU, expecting the
+//! waker to sleep soon. Here the waker is a busy M that sends and keeps running, so the M
+//! woken from `epoll_wait` queued behind it on one core while the other core idled, for a
+//! scheduler slice (3-4 ms). On the 64-connection echo benchmark that was the p99
+//! (4.6 ms against tokio's 0.5 ms); with the timers-only sleep it is 0.75 ms. The last M to
+//! go idle switches the holder to the network (see `worker.rs`), and when a P starts running
+//! again the holder is broken out of the network wait (`Shared::break_poller`).
 use std::io;
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Weak};
 use std::task::Waker;
@@ -36,12 +47,27 @@ use crate::sched::Shared;
 /// the sleeper out.
 const UNTIL_UNKNOWN: u64 = u64::MAX;
 
+/// What the driver's holder waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Watch {
+    /// Its timers and the network (every P is idle).
+    Network,
+    /// Its timers only (some P runs and polls the network).
+    Timers,
+}
+
 /// The single idle-M blocking slot of a runtime.
 pub(crate) struct Driver {
     held: AtomicBool,
+    /// The holder watches the network (`Watch::Network`); false when it watches timers only or
+    /// nobody holds the slot.
+    watching_network: AtomicBool,
     /// Deadline of the holder's sleep, in nanoseconds since `epoch`.
     poll_until: AtomicU64,
     epoch: Instant,
+    /// When a poll last returned, in nanoseconds since `epoch` (Go's `sched.lastpoll`):
+    /// sysmon polls only when nobody has for a while.
+    last_poll: AtomicU64,
     /// The runtime's poller: where the sleeper blocks and where I/O sources register.
     pub(crate) reactor: Arc<Reactor>,
 }
@@ -50,8 +76,10 @@ impl Driver {
     pub(crate) fn new() -> io::Result<Self> {
         Ok(Driver {
             held: AtomicBool::new(false),
+            watching_network: AtomicBool::new(false),
             poll_until: AtomicU64::new(UNTIL_UNKNOWN),
             epoch: Instant::now(),
+            last_poll: AtomicU64::new(0),
             reactor: Reactor::new()?,
         })
     }
@@ -71,7 +99,18 @@ impl Driver {
     /// Gives the slot up.
     pub(crate) fn release(&self) {
         self.poll_until.store(UNTIL_UNKNOWN, SeqCst);
+        self.watching_network.store(false, SeqCst);
         self.held.store(false, SeqCst);
+    }
+
+    /// The holder publishes what it is about to wait for.
+    pub(crate) fn set_watch(&self, watch: Watch) {
+        self.watching_network.store(watch == Watch::Network, SeqCst);
+    }
+
+    /// Whether the holder waits in the poller (and so reaps the I/O events itself).
+    pub(crate) fn watching_network(&self) -> bool {
+        self.watching_network.load(SeqCst)
     }
 
     /// Whether an M holds the slot.
@@ -90,14 +129,32 @@ impl Driver {
         self.poll_until.store(v, SeqCst);
     }
 
-    /// Blocks in the poller until `deadline` (or forever with `None`), an I/O event, or an
-    /// unpark; appends the wakers of the tasks whose I/O is ready to `ready` without waking
-    /// them, so the caller can first take a P and have the wakes land on it (Go's
-    /// `findRunnable` after `netpoll`). Consumes a pending unpark.
-    pub(crate) fn park(&self, deadline: Option<Instant>, ready: &mut Vec<Waker>) {
+    /// Blocks until `deadline` (or forever with `None`) or an unpark, and with
+    /// [`Watch::Network`] also until an I/O event: appends the wakers of the tasks whose I/O
+    /// is ready to `ready` without waking them, so the caller can first take a P and have the
+    /// wakes land on it (Go's `findRunnable` after `netpoll`). Consumes a pending unpark.
+    pub(crate) fn park(&self, deadline: Option<Instant>, watch: Watch, ready: &mut Vec<Waker>) {
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         // An error (EINTR, say) only ends the wait early: the caller loops.
-        let _ = self.reactor.poll_into(timeout, ready);
+        match watch {
+            Watch::Network => {
+                let _ = self.reactor.poll_into(timeout, ready);
+                self.mark_polled();
+            }
+            Watch::Timers => {
+                let _ = self.reactor.wait_notify(timeout);
+            }
+        }
+    }
+
+    fn mark_polled(&self) {
+        self.last_poll.store(self.nanos(Instant::now()), Relaxed);
+    }
+
+    /// How long ago a poll last returned (any M's, or sysmon's).
+    pub(crate) fn since_last_poll(&self, now: Instant) -> Duration {
+        let last = self.last_poll.load(Relaxed);
+        Duration::from_nanos(self.nanos(now).saturating_sub(last))
     }
 
     /// Breaks the holder out of [`Driver::park`] (or makes its next park return at once).
@@ -106,12 +163,18 @@ impl Driver {
     }
 
     /// Polls for I/O without blocking when some task waits on I/O and no M is blocked in the
-    /// poller (Go's gated `netpoll(0)` in `findRunnable`). Returns how many tasks it woke.
-    pub(crate) fn poll_now(&self) -> usize {
-        if !self.reactor.has_waiters() || self.is_held() {
+    /// poller (Go's gated `netpoll(0)` in `findRunnable`). Appends the ready tasks' wakers to
+    /// `ready` for the caller to wake once the poller is free again; returns how many.
+    pub(crate) fn poll_now(&self, ready: &mut Vec<Waker>) -> usize {
+        if !self.reactor.has_waiters() || self.watching_network() {
             return 0;
         }
-        self.reactor.poll(Some(Duration::ZERO)).unwrap_or(0)
+        let n = self
+            .reactor
+            .poll_into(Some(Duration::ZERO), ready)
+            .unwrap_or(0);
+        self.mark_polled();
+        n
     }
 
     /// A timer now fires at `when`: break the sleeper out if it would sleep past it. Returns

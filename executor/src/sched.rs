@@ -295,8 +295,21 @@ impl Shared {
         if self.idle.idle_ps() == 0 {
             return None;
         }
-        let mut g = self.lock();
-        self.pidleget_locked(&mut g)
+        let p = self.pidleget_locked(&mut self.lock());
+        if p.is_some() {
+            self.break_poller();
+        }
+        p
+    }
+
+    /// A P has just been taken, so some P runs: the M blocked in the poller must stop
+    /// watching the network, or the events the running P's tasks cause would wake it onto that
+    /// P's core (see driver.rs). Break it out; it comes back watching timers only, and the
+    /// running Ms poll the network themselves.
+    fn break_poller(&self) {
+        if self.driver.watching_network() {
+            self.driver.unpark();
+        }
     }
 
     fn pidleget_locked(&self, g: &mut Sched) -> Option<usize> {
@@ -357,7 +370,10 @@ impl Shared {
             p
         };
         match p {
-            Some(p) => self.startm(p, true),
+            Some(p) => {
+                self.break_poller();
+                self.startm(p, true)
+            }
             None => {
                 self.idle.stop_spinning();
             }

@@ -23,6 +23,7 @@
 
 use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::sync::{Arc, Condvar, Mutex};
+use std::task::Waker;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -100,7 +101,7 @@ fn sysmon_main(shared: &Arc<Shared>, stop: &SysmonStop) {
     let mut delay = MIN_DELAY;
     let mut idle_cycles = 0u32;
     let start = Instant::now();
-    let mut last_netpoll = start;
+    let mut ready = Vec::new();
     let mut next_trace = shared.config.schedtrace.map(|d| start + d);
     loop {
         let sleep = match next_trace {
@@ -118,14 +119,14 @@ fn sysmon_main(shared: &Arc<Shared>, stop: &SysmonStop) {
             next_trace = Some(t + every);
         }
         let mut acted = false;
-        // Go's sysmon netpoll: if no M blocks in the poller and sysmon has not polled for
-        // 10 ms, poll here (gated: only when a task waits on I/O); the woken tasks go to the
-        // global queue, so I/O is noticed even when every P is stuck in a long poll.
-        if now.duration_since(last_netpoll) >= NETPOLL_EVERY {
-            last_netpoll = now;
-            if shared.driver.poll_now() > 0 {
-                acted = true;
-            }
+        // Go's sysmon netpoll: if no M blocks in the poller and nobody has polled for 10 ms,
+        // poll here (gated: only when a task waits on I/O); the woken tasks go to the global
+        // queue, so I/O is noticed even when every P is stuck in a long poll. Busy Ms poll
+        // every 61 ticks themselves, and then sysmon leaves the poller to them. As in Go,
+        // polling does not count as acting (it does not keep sysmon on its shortest sleep).
+        if shared.driver.since_last_poll(now) >= NETPOLL_EVERY {
+            shared.driver.poll_now(&mut ready);
+            ready.drain(..).for_each(Waker::wake);
         }
         for (pp, seen) in shared.ps.iter().zip(seen.iter_mut()) {
             if pp.status.load(Acquire) != P_RUNNING {

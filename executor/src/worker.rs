@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 
 use async_task::ScheduleInfo;
 
+use crate::driver::Watch;
 use crate::main_task::MainTask;
 use crate::park::{Grant, Parker};
 use crate::runq::Pushed;
@@ -259,7 +260,7 @@ impl M {
             // always has local work does not starve them (tokio's and Go's interval, 61).
             let tick = pp.schedtick.load(Relaxed);
             if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) && self.fair_tick.replace(tick) != tick {
-                shared.driver.poll_now();
+                self.poll_network();
                 if let Some(t) = shared.global_get_one() {
                     return Some((t, false));
                 }
@@ -279,7 +280,7 @@ impl M {
                 return Some((t, false));
             }
             // Non-blocking netpoll: the ready tasks land in this P's queue.
-            if shared.driver.poll_now() > 0
+            if self.poll_network() > 0
                 && let Some(t) = pp.runq.pop()
             {
                 return Some(t);
@@ -363,6 +364,16 @@ impl M {
         None
     }
 
+    /// Non-blocking netpoll; the ready tasks are woken onto this M's P (the last one in
+    /// runnext) after the poller is released. Returns how many were woken.
+    fn poll_network(&self) -> usize {
+        let mut ready = self.ready.take();
+        let n = self.shared.driver.poll_now(&mut ready);
+        ready.drain(..).for_each(Waker::wake);
+        self.ready.set(ready);
+        n
+    }
+
     /// Runs the due timers of P `p` (Go's `checkTimers`); returns how many fired.
     fn run_timers(&self, p: usize, now: Option<Instant>) -> usize {
         let timers = &self.shared.ps[p].timers;
@@ -423,29 +434,40 @@ impl M {
         }
     }
 
-    /// Becomes the driver sleeper if there is a timer or I/O to wait for and nobody else waits
-    /// on it; blocks in the poller until the earliest deadline (or an I/O event, a break, or
-    /// `woken()`), then fires due timers.
+    /// Becomes the driver's holder if there is a timer or I/O to wait for and nobody else
+    /// holds it, and sleeps: in the poller while every P is idle, on its timers alone while
+    /// some P runs (see driver.rs). Then takes a P if there is something to run, wakes the
+    /// tasks whose I/O is ready and fires the due timers.
     /// Returns false without sleeping when there was nothing to wait for or the slot was
     /// taken.
     fn sleep_in_driver(&self, woken: impl Fn() -> bool) -> bool {
         let shared = &*self.shared;
         let first = self.earliest_timer();
         let io = shared.driver.reactor.has_waiters();
-        if first.is_none() && !io {
-            return false;
-        }
-        // Block in the poller only while some P is idle, so what it finds has a P to run on.
-        // When every P is busy their Ms poll without blocking every 61 ticks (and sysmon after
-        // 10 ms): a P-less sleeper would win every event and could only send the woken tasks
-        // to the global queue, which busy Ps drain one task per 61 ticks.
+        // With no idle P, nothing a sleeper finds could run: the busy Ms fire their own timers
+        // and poll the network (every 61 ticks and when they run dry; sysmon after 10 ms).
         if shared.idle.idle_ps() == 0 {
             return false;
         }
+        let watch = || {
+            if io && shared.idle.idle_ps() == shared.procs {
+                Watch::Network
+            } else {
+                Watch::Timers
+            }
+        };
+        if first.is_none() && watch() == Watch::Timers {
+            // Nothing to sleep for: a running P polls the network.
+            return false;
+        }
         if !shared.driver.try_acquire() {
-            // Someone else sleeps in the driver; make sure it wakes early enough for us.
+            // Someone else holds the driver; make sure it wakes early enough for our timers,
+            // and that it watches the network now that every P is idle.
             if let Some(first) = first {
                 shared.driver.wake_for(first);
+            }
+            if watch() == Watch::Network && !shared.driver.watching_network() {
+                shared.driver.unpark();
             }
             return false;
         }
@@ -453,42 +475,37 @@ impl M {
         // is either seen here or breaks the park (see driver.rs).
         let deadline = self.earliest_timer();
         shared.driver.set_poll_until(deadline);
+        // Publish the watch, then read the idle Ps again: an M that takes a P meanwhile either
+        // sees us watching the network and breaks us out, or is seen here.
+        let mut watching = watch();
+        if watching == Watch::Network {
+            shared.driver.set_watch(Watch::Network);
+            if shared.idle.idle_ps() != shared.procs {
+                watching = Watch::Timers;
+                shared.driver.set_watch(Watch::Timers);
+            }
+        }
         let mut ready = self.ready.take();
-        if !woken() && !shared.is_shutdown() {
-            shared.driver.park(deadline, &mut ready);
+        if !woken() && !shared.is_shutdown() && (watching == Watch::Network || deadline.is_some()) {
+            shared.driver.park(deadline, watching, &mut ready);
         }
         shared.driver.release();
-        // Take a P if one is free, then wake the tasks whose I/O is ready and run the due
-        // timers: the wakes land on our own queue (the first in runnext, the rest in the ring,
-        // where other Ms can steal them), not in the global queue behind a thread wake-up.
+        // Take a P if one is free and there is something to run, then wake the tasks whose
+        // I/O is ready and run the due timers: the wakes land on our own queue (the last one in
+        // runnext, the rest in the ring, where other Ms can steal them), not in the global
+        // queue behind a thread wake-up. Keep the P: the schedule loop runs what we woke, or
+        // steals what a busy P has queued, or gives the P back through the usual re-checks
+        // (Go's findRunnable after netpoll: acquirep, then `goto top`).
         if (!ready.is_empty() || self.work_anywhere() || self.timers_due())
             && let Some(p) = shared.pidleget()
         {
             self.acquire_p(p);
         }
-        for w in ready.drain(..) {
-            w.wake();
-        }
+        ready.drain(..).for_each(Waker::wake);
         self.ready.set(ready);
         let now = Instant::now();
         for p in 0..shared.procs {
             self.run_timers(p, Some(now));
-        }
-        // Nothing came of it: give the P back for someone who needs it.
-        if let Some(p) = self.p.get()
-            && shared.ps[p].runq.is_empty()
-            && shared.global_len() == 0
-        {
-            match shared.release_p(p, false) {
-                Ok(None) => self.forget_p(),
-                // Work arrived in the global queue meanwhile: keep the P and run it. (Never
-                // drop this runnable: that would cancel a live task.)
-                Ok(Some(t)) => {
-                    let pushed = shared.ps[p].runq.push(t, true);
-                    self.after_push(pushed);
-                }
-                Err(_need_spinning) => self.become_spinning(),
-            }
         }
         true
     }
@@ -529,6 +546,15 @@ impl M {
             self.shared.pidleput(p);
             if has_work {
                 self.shared.wakep();
+            }
+            // Every P may be idle now: someone must watch the network for the tasks still
+            // waiting on I/O (the driver's holder, told to look again, or a new M).
+            if self.shared.driver.reactor.has_waiters() && !self.shared.driver.watching_network() {
+                if self.shared.driver.is_held() {
+                    self.shared.driver.unpark();
+                } else {
+                    self.shared.wakep();
+                }
             }
             // Its timers must still fire (Go's handoffp: wakeNetPoller(timers.wakeTime())).
             if let Some(d) = self.shared.ps[p].timers.next_deadline()

@@ -58,3 +58,46 @@ fn tcp_echo_on_the_runtime_poller() {
         assert_eq!(total, 8 * 200, "procs = {procs}");
     }
 }
+
+/// A task that holds its P in one long poll (a CPU hog) must not hide the network from the
+/// tasks of the other P: a read on that P completes soon after its data arrives, although no
+/// M blocks in the poller while a P runs (driver.rs: the timers-only sleep).
+#[test]
+fn io_is_served_while_the_other_p_runs_a_long_poll() {
+    let rt = common::rt(2);
+    let lag = rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let writer = std::thread::spawn(move || {
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let sent = std::time::Instant::now();
+            std::io::Write::write_all(&mut s, b"ping").unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            sent
+        });
+        let (mut s, _) = listener.accept().await.unwrap();
+        let reader = gorust_executor::spawn(async move {
+            let mut buf = [0u8; 4];
+            s.read_exact(&mut buf).await.unwrap();
+            std::time::Instant::now()
+        });
+        // Let the reader park, then hog a P for longer than the whole exchange.
+        gorust_timer::sleep(std::time::Duration::from_millis(20)).await;
+        let hog = gorust_executor::spawn(async {
+            let until = std::time::Instant::now() + std::time::Duration::from_millis(400);
+            while std::time::Instant::now() < until {
+                std::hint::spin_loop();
+            }
+        });
+        let read_at = reader.await.unwrap();
+        hog.await.unwrap();
+        let sent = writer.join().unwrap();
+        read_at.saturating_duration_since(sent)
+    });
+    eprintln!("read completed {lag:?} after the write");
+    assert!(
+        lag < std::time::Duration::from_millis(50),
+        "a read waited {lag:?} behind a CPU hog on the other P"
+    );
+}

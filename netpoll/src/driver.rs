@@ -11,8 +11,9 @@
 //! type in this crate works on any executor.
 //!
 //! Invariants:
-//! - Only one thread is inside the OS wait at a time (the `gate` try-lock, Go's
-//!   `sched.lastpoll` swap); a concurrent caller gets `Ok(0)` at once.
+//! - Only one thread is inside the OS wait at a time (the `gate` lock, Go's `sched.lastpoll`
+//!   swap): a concurrent non-blocking caller gets `Ok(0)` at once, a blocking one waits its
+//!   turn.
 //! - An event's key is `generation << INDEX_BITS | slab index`; an event whose generation does
 //!   not match the descriptor now in that slot (a stale event for a reused slot) wakes nobody.
 //! - `notify` is coalesced (`notify_pending`, Go's `netpollWakeSig`). A non-blocking poll
@@ -130,8 +131,10 @@ impl Reactor {
     /// the wakers of every ready source, and returns how many wakers it woke.
     /// `Some(Duration::ZERO)` polls without blocking.
     ///
-    /// Only one thread may be inside `poll` at a time (the executor guarantees it, Go's
-    /// `lastpoll` swap); a second concurrent caller gets `Ok(0)` at once. Timeouts keep
+    /// Only one thread is inside `poll` at a time: a second concurrent caller gets `Ok(0)` at
+    /// once if it asked not to block, and otherwise waits for the first to return (the
+    /// executor lets only one M block, Go's `lastpoll` swap, so it waits at most for a
+    /// non-blocking poll). Timeouts keep
     /// nanosecond precision on Linux (no rounding up to 1 ms).
     ///
     /// # Errors
@@ -180,11 +183,21 @@ impl Reactor {
         timeout: Option<Duration>,
         out: Option<&mut Vec<Waker>>,
     ) -> io::Result<usize> {
-        let Ok(mut scratch) = self.gate.try_lock() else {
-            return Ok(0);
+        let blocking = timeout != Some(Duration::ZERO);
+        // A non-blocking poll skips when another thread is polling: that thread is delivering
+        // the events. A blocking poll waits its turn instead. In the executor the holder is then
+        // a non-blocking poll (a few microseconds), since only one M ever blocks; returning at
+        // once would make the one blocking M spin on the gate (seen: millions of empty polls a
+        // second while busy Ms polled, starving those Ms of a core).
+        let mut scratch = match self.gate.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::WouldBlock) if blocking => {
+                self.gate.lock().unwrap_or_else(PoisonError::into_inner)
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return Ok(0),
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
         };
         let scratch = &mut *scratch;
-        let blocking = timeout != Some(Duration::ZERO);
         let mut timeout = timeout;
         if blocking && self.notify_pending.swap(false, Ordering::AcqRel) {
             // A notify arrived before we got here: do not sleep (it is not lost).
@@ -232,8 +245,45 @@ impl Reactor {
         Ok(woken)
     }
 
-    /// Breaks a blocked [`poll`](Reactor::poll) out (Go's `netpollBreak`). Coalesced; a notify
-    /// that arrives before the poll is not lost: the next blocking poll returns at once.
+    /// Sleeps until a [`notify`](Reactor::notify) or until `timeout` passes (`None`: until
+    /// notified), without polling any source: I/O readiness does not end this wait. The
+    /// executor's idle M sleeps here for its timers while other Ms run and poll the network
+    /// themselves, so socket wake-ups never land on a thread that has nothing to run them
+    /// with. Consumes a pending notify, like a blocking [`poll`](Reactor::poll).
+    ///
+    /// # Errors
+    ///
+    /// An error from the OS wait other than `EINTR` (which returns early with `Ok`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let reactor = gorust_netpoll::driver::Reactor::new()?;
+    /// let t = Instant::now();
+    /// reactor.wait_notify(Some(Duration::from_millis(2)))?;
+    /// assert!(t.elapsed() >= Duration::from_millis(2));
+    /// reactor.notify()?;
+    /// reactor.wait_notify(None)?; // returns at once: the notify was kept
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn wait_notify(&self, timeout: Option<Duration>) -> io::Result<()> {
+        if self.notify_pending.swap(false, Ordering::AcqRel) {
+            self.os.drain_wake();
+            return Ok(());
+        }
+        let woken = self.os.wait_wake(timeout)?;
+        // Consume the notification that woke us (or raced with our return), as `poll` does.
+        self.notify_pending.store(false, Ordering::Release);
+        if woken {
+            self.os.drain_wake();
+        }
+        Ok(())
+    }
+
+    /// Breaks a blocked [`poll`](Reactor::poll) or [`wait_notify`](Reactor::wait_notify) out
+    /// (Go's `netpollBreak`). Coalesced; a notify that arrives before the wait is not lost: the
+    /// next blocking wait returns at once.
     ///
     /// # Errors
     ///
@@ -505,16 +555,72 @@ mod tests {
     }
 
     #[test]
-    fn concurrent_poller_returns_at_once() {
+    fn concurrent_nonblocking_poll_returns_at_once() {
         let r = Reactor::new().unwrap();
         let r2 = r.clone();
         let t = std::thread::spawn(move || r2.poll(None));
         std::thread::sleep(Duration::from_millis(30));
         let start = Instant::now();
-        assert_eq!(r.poll(None).unwrap(), 0);
+        assert_eq!(r.poll(Some(Duration::ZERO)).unwrap(), 0);
         assert!(start.elapsed() < Duration::from_millis(20));
         r.notify().unwrap();
         t.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn concurrent_blocking_poll_waits_its_turn() {
+        let r = Reactor::new().unwrap();
+        let r2 = r.clone();
+        let first = std::thread::spawn(move || r2.poll(None));
+        std::thread::sleep(Duration::from_millis(30));
+        let r3 = r.clone();
+        let second = std::thread::spawn(move || {
+            let t = Instant::now();
+            r3.poll(Some(Duration::from_millis(40))).unwrap();
+            t.elapsed()
+        });
+        std::thread::sleep(Duration::from_millis(30));
+        // The first poller is woken; the second then waits its own timeout instead of
+        // returning at once (which made a blocking M spin on the gate).
+        r.notify().unwrap();
+        first.join().unwrap().unwrap();
+        let waited = second.join().unwrap();
+        assert!(
+            waited >= Duration::from_millis(40),
+            "second blocking poll returned after {waited:?}"
+        );
+    }
+
+    #[test]
+    fn wait_notify_ignores_io_and_ends_on_notify() {
+        use std::io::Write;
+        let r = Reactor::new().unwrap();
+        let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        b.set_nonblocking(true).unwrap();
+        let pd = r.register(std::os::fd::AsRawFd::as_raw_fd(&b)).unwrap();
+        a.write_all(b"x").unwrap();
+        // Readiness is pending in the poller, but a timers-only wait does not see it.
+        let t = Instant::now();
+        r.wait_notify(Some(Duration::from_millis(30))).unwrap();
+        assert!(t.elapsed() >= Duration::from_millis(29), "woken by I/O");
+        // A notify ends it at once, from another thread or from before the wait.
+        let r2 = r.clone();
+        let n = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            r2.notify().unwrap();
+        });
+        let t = Instant::now();
+        r.wait_notify(Some(Duration::from_secs(5))).unwrap();
+        assert!(t.elapsed() < Duration::from_secs(1), "notify lost");
+        n.join().unwrap();
+        // Consumed: the next wait sleeps its timeout; the I/O event is still there for a poll.
+        let t = Instant::now();
+        r.wait_notify(Some(Duration::from_millis(10))).unwrap();
+        assert!(t.elapsed() >= Duration::from_millis(9));
+        let mut ready = Vec::new();
+        r.poll_into(Some(Duration::ZERO), &mut ready).unwrap();
+        assert!(pd.is_ready(crate::poll_desc::Direction::Read));
+        r.deregister(std::os::fd::AsFd::as_fd(&b), &pd).unwrap();
     }
 
     #[test]

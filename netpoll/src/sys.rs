@@ -138,6 +138,44 @@ impl OsPoller {
         }
     }
 
+    /// Blocks until the wake-up fd is readable (a `wake`) or `timeout` passes, without looking
+    /// at any I/O source. Returns true when the fd was readable.
+    pub(crate) fn wait_wake(&self, timeout: Option<Duration>) -> io::Result<bool> {
+        let mut pfd = libc::pollfd {
+            fd: self.wake_r.as_ref().unwrap_or(&self.wake_w).as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let r = {
+            let ts = timeout.map(timespec);
+            let ts_ptr = ts
+                .as_ref()
+                .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+            // SAFETY: one live pollfd on this frame; the timespec lives on this frame; a null
+            // sigmask means "do not change the mask".
+            unsafe { libc::ppoll(&mut pfd, 1, ts_ptr, std::ptr::null()) }
+        };
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let r = {
+            // poll(2) takes milliseconds: round up, so the wait never ends early.
+            let ms = timeout.map_or(-1, |t| {
+                let ms = t.as_nanos().div_ceil(1_000_000);
+                ms.min(libc::c_int::MAX as u128) as libc::c_int
+            });
+            // SAFETY: one live pollfd on this frame.
+            unsafe { libc::poll(&mut pfd, 1, ms) }
+        };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                return Ok(false);
+            }
+            return Err(e);
+        }
+        Ok(r > 0 && pfd.revents & libc::POLLIN != 0)
+    }
+
     /// Waits for events for at most `timeout` (`None` = forever) and calls `f` on each.
     pub(crate) fn wait(
         &self,
@@ -180,10 +218,7 @@ impl OsPoller {
         timeout: Option<Duration>,
         f: &mut impl FnMut(RawEvent),
     ) -> io::Result<()> {
-        let ts = timeout.map(|t| libc::timespec {
-            tv_sec: t.as_secs().min(i64::MAX as u64) as libc::time_t,
-            tv_nsec: t.subsec_nanos() as _,
-        });
+        let ts = timeout.map(timespec);
         let ts_ptr = ts
             .as_ref()
             .map_or(std::ptr::null(), |t| t as *const libc::timespec);
@@ -225,6 +260,15 @@ impl OsPoller {
             });
         }
         Ok(())
+    }
+}
+
+/// A timeout as the kernel's `timespec` (a huge one saturates: "forever" in practice).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn timespec(t: Duration) -> libc::timespec {
+    libc::timespec {
+        tv_sec: t.as_secs().min(i64::MAX as u64) as libc::time_t,
+        tv_nsec: t.subsec_nanos() as _,
     }
 }
 
