@@ -60,6 +60,8 @@ pub(crate) struct M {
     fair_tick: Cell<u32>,
     /// Wakers of tasks whose I/O the driver found ready, reused between parks.
     ready: Cell<Vec<Waker>>,
+    /// True while this M wakes what the poller found (see `inject_ready`).
+    injecting: Cell<bool>,
     parker: Arc<Parker>,
 }
 
@@ -106,6 +108,7 @@ impl M {
             runnext_polls: Cell::new(0),
             fair_tick: Cell::new(u32::MAX),
             ready: Cell::new(Vec::new()),
+            injecting: Cell::new(false),
             parker: Arc::new(Parker::new()),
         }
     }
@@ -369,9 +372,27 @@ impl M {
     fn poll_network(&self) -> usize {
         let mut ready = self.ready.take();
         let n = self.shared.driver.poll_now(&mut ready);
-        ready.drain(..).for_each(Waker::wake);
+        self.inject_ready(&mut ready);
         self.ready.set(ready);
         n
+    }
+
+    /// Wakes the tasks the poller found ready. On a P they join the tail of its ring in the
+    /// order the poller reported them, none in runnext (Go's `injectglist`: netpoll results
+    /// queue behind the work already there, so a burst of I/O cannot keep jumping the
+    /// queue); then one idle M is woken if that left more than one task to run.
+    fn inject_ready(&self, ready: &mut Vec<Waker>) {
+        if ready.is_empty() {
+            return;
+        }
+        self.injecting.set(true);
+        ready.drain(..).for_each(Waker::wake);
+        self.injecting.set(false);
+        if let Some(p) = self.p.get()
+            && self.shared.ps[p].runq.len() > 1
+        {
+            self.shared.wakep();
+        }
     }
 
     /// Runs the due timers of P `p` (Go's `checkTimers`); returns how many fired.
@@ -501,7 +522,7 @@ impl M {
         {
             self.acquire_p(p);
         }
-        ready.drain(..).for_each(Waker::wake);
+        self.inject_ready(&mut ready);
         self.ready.set(ready);
         let now = Instant::now();
         for p in 0..shared.procs {
@@ -595,12 +616,24 @@ pub(crate) fn schedule_local(task: Runnable, info: ScheduleInfo) -> Result<(), R
         }
         let Some(p) = m.p.get() else { return Err(task) };
         let q = &m.shared.ps[p].runq;
-        let pushed = if info.woken_while_running {
-            q.push_back(task)
+        if m.injecting.get() {
+            // Netpoll results: FIFO at the tail; `inject_ready` wakes an M once for the batch.
+            if let Pushed::Overflow(batch) = q.push_back(task) {
+                m.shared.inject_batch(batch);
+            }
+        } else if info.woken_while_running {
+            // A task woken during its own poll (a yield, a spent budget, or an I/O event that
+            // raced with its park) goes to the tail. Alone in the queue it is no parallel
+            // work: this M runs it next, and waking another M for it would only have that M
+            // race us for it (seen: a thread hand-off every few round trips on 1-connection
+            // echo). tokio's `should_notify_others` asks the same.
+            match q.push_back(task) {
+                Pushed::Ring if q.len() <= 1 => {}
+                pushed => m.after_push(pushed),
+            }
         } else {
-            q.push(task, true)
-        };
-        m.after_push(pushed);
+            m.after_push(q.push(task, true));
+        }
         Ok(())
     })
 }
