@@ -29,11 +29,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::Waker;
 use std::time::Duration;
 
-use polling::{Event, PollMode};
 use slab::Slab;
 
 use crate::loom::AtomicUsize;
-use crate::poll_desc::{PollDesc, READABLE, WRITABLE};
+use crate::poll_desc::{PollDesc, READ_HUP, READABLE, WRITABLE, WRITE_HUP};
 use crate::sys::{EventBuf, OsPoller, RawEvent, WAKE_KEY};
 
 /// Bits of a poller key that hold the slab index.
@@ -217,7 +216,9 @@ impl Reactor {
                     .get_or_insert_with(|| sources.lock().unwrap_or_else(PoisonError::into_inner));
                 if let Some(pd) = lookup(slab, ev.key) {
                     let bits = if ev.readable { READABLE } else { 0 }
-                        | if ev.writable { WRITABLE } else { 0 };
+                        | if ev.writable { WRITABLE } else { 0 }
+                        | if ev.read_hup { READ_HUP } else { 0 }
+                        | if ev.write_hup { WRITE_HUP } else { 0 };
                     if bits != 0 {
                         ready.push((pd.clone(), bits));
                     }
@@ -389,11 +390,7 @@ impl Reactor {
         };
         // SAFETY: the caller keeps `fd` open until `deregister` has deleted it from the
         // poller (every owner deregisters in Drop before closing the fd).
-        let added = unsafe {
-            self.os
-                .poller
-                .add_with_mode(fd, Event::all(pd.key), PollMode::Edge)
-        };
+        let added = unsafe { self.os.add(fd, pd.key) };
         if let Err(e) = added {
             self.remove(&pd);
             return Err(e);
@@ -418,6 +415,12 @@ impl Reactor {
         if slab.get(idx).is_some_and(|p| Arc::ptr_eq(p, pd)) {
             slab.remove(idx);
         }
+    }
+
+    /// Whether a stream may forget readiness after a short transfer (the poller reports exact
+    /// hang-ups, so a FIN that came with the last bytes is kept: see poll_desc.rs).
+    pub(crate) fn reports_hangups(&self) -> bool {
+        self.os.reports_hangups()
     }
 
     /// The waiter counter descriptors update.

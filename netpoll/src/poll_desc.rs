@@ -10,7 +10,16 @@
 //! | 0       | `READABLE`: the last event said the fd can be read                 |
 //! | 1       | `WRITABLE`: the last event said the fd can be written              |
 //! | 2       | `CLOSED`: the source was deregistered or its reactor shut down     |
-//! | 3..     | `tick`: bumped by every event delivered to this descriptor         |
+//! | 3       | `READ_HUP`: the peer closed its side, or the fd hung up or errored |
+//! | 4       | `WRITE_HUP`: the fd hung up or errored                             |
+//! | 5..     | `tick`: bumped by every event delivered to this descriptor         |
+//!
+//! The two `HUP` bits are sticky: a hang-up is a final state, so the poller reports it once,
+//! and an operation that was told "ready" by a hang-up always finds it (a `recv` that returns
+//! 0, a `send` that fails), never `EWOULDBLOCK`. They let a stream forget readiness after a
+//! *short* transfer (tokio's rule: a `recv` that filled less than the buffer drained the socket)
+//! without the `EWOULDBLOCK` syscall, and without losing a FIN that came in the same edge as the
+//! last bytes: that edge set `READ_HUP`, which the short-transfer clear leaves alone.
 //!
 //! Invariants:
 //! - Readiness bits are set only by the poller ([`PollDesc::set_readiness`]) and by
@@ -40,8 +49,13 @@ pub(crate) const READABLE: usize = 1 << 0;
 pub(crate) const WRITABLE: usize = 1 << 1;
 /// The source was deregistered, or its reactor shut down: every wait fails.
 pub(crate) const CLOSED: usize = 1 << 2;
+/// Sticky: the read side is finished (peer's FIN, hang-up or error: `EPOLLRDHUP`, `EPOLLHUP`,
+/// `EPOLLERR`); a read reports it instead of waiting.
+pub(crate) const READ_HUP: usize = 1 << 3;
+/// Sticky: the fd hung up or errored (`EPOLLHUP`, `EPOLLERR`); a write reports it.
+pub(crate) const WRITE_HUP: usize = 1 << 4;
 /// The shift of the tick counter inside the state word.
-const TICK_SHIFT: u32 = 3;
+const TICK_SHIFT: u32 = 5;
 /// One tick.
 const TICK_ONE: usize = 1 << TICK_SHIFT;
 
@@ -61,6 +75,15 @@ impl Direction {
         match self {
             Direction::Read => READABLE,
             Direction::Write => WRITABLE,
+        }
+    }
+
+    /// The sticky hang-up bit that also makes this direction ready.
+    #[inline]
+    pub(crate) fn hup_bit(self) -> usize {
+        match self {
+            Direction::Read => READ_HUP,
+            Direction::Write => WRITE_HUP,
         }
     }
 }
@@ -202,7 +225,7 @@ impl PollDesc {
     fn check(&self, dir: Direction, state: usize) -> Option<io::Result<ReadyEvent>> {
         if state & CLOSED != 0 {
             Some(Err(closed_error()))
-        } else if state & dir.bit() != 0 {
+        } else if state & (dir.bit() | dir.hup_bit()) != 0 {
             Some(Ok(ReadyEvent {
                 tick: state >> TICK_SHIFT,
                 dir,
@@ -215,17 +238,29 @@ impl PollDesc {
     /// True when `dir` is currently marked ready (or closed).
     #[cfg(all(test, not(loom)))]
     pub(crate) fn is_ready(&self, dir: Direction) -> bool {
-        self.state.load(Ordering::Acquire) & (dir.bit() | CLOSED) != 0
+        self.state.load(Ordering::Acquire) & (dir.bit() | dir.hup_bit() | CLOSED) != 0
     }
 
-    /// Clears `ev.dir`'s bit if no event arrived since `ev` was observed.
+    /// The syscall said `EWOULDBLOCK`: clears `ev.dir`'s readiness, hang-up included (the
+    /// kernel just said there is nothing to report), if no event arrived since `ev` was
+    /// observed.
     pub(crate) fn clear_readiness(&self, ev: ReadyEvent) {
+        self.clear(ev, ev.dir.bit());
+    }
+
+    /// A stream transfer came back short (the socket's buffer is drained, or full): clears
+    /// `ev.dir`'s readiness but keeps a sticky hang-up, if no event arrived since `ev`.
+    pub(crate) fn clear_after_short_transfer(&self, ev: ReadyEvent) {
+        self.clear(ev, ev.dir.bit());
+    }
+
+    fn clear(&self, ev: ReadyEvent, bits: usize) {
         let mut cur = self.state.load(Ordering::Acquire);
         loop {
             if cur >> TICK_SHIFT != ev.tick & (usize::MAX >> TICK_SHIFT) {
                 return; // a newer event: the fd may be ready again
             }
-            let new = cur & !ev.dir.bit();
+            let new = cur & !bits;
             match self
                 .state
                 .compare_exchange_weak(cur, new, Ordering::AcqRel, Ordering::Acquire)
@@ -251,10 +286,10 @@ impl PollDesc {
             .ok();
         let mut w = self.lock();
         let mut n = 0;
-        if ready & READABLE != 0 {
+        if ready & (READABLE | READ_HUP) != 0 {
             n += drain(&mut w.read, out);
         }
-        if ready & WRITABLE != 0 {
+        if ready & (WRITABLE | WRITE_HUP) != 0 {
             n += drain(&mut w.write, out);
         }
         drop(w);

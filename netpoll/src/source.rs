@@ -78,13 +78,45 @@ impl Source {
         &self,
         dir: Direction,
         cx: &mut Context<'_>,
+        f: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_inner(dir, cx, f, |_| false)
+    }
+
+    /// [`poll_io`](Source::poll_io) for a byte stream moving `len` bytes: a transfer that
+    /// comes back short (`0 < n < len`) drained the receive buffer or filled the send buffer,
+    /// so readiness is forgotten at once and the next operation parks without the syscall
+    /// that would say `EWOULDBLOCK` (tokio's rule). Only where the poller reports exact
+    /// hang-ups: a FIN that came with the last bytes stays visible (see poll_desc.rs).
+    #[inline]
+    pub(crate) fn poll_stream_io(
+        &self,
+        dir: Direction,
+        len: usize,
+        cx: &mut Context<'_>,
+        f: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let exact = self.reactor.reports_hangups();
+        self.poll_io_inner(dir, cx, f, |&n| exact && n > 0 && n < len)
+    }
+
+    #[inline]
+    fn poll_io_inner<R>(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
         mut f: impl FnMut() -> io::Result<R>,
+        short: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         ready!(coop::poll_proceed(cx));
         loop {
             let ev = ready!(self.poll_ready(dir, cx))?;
             match f() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear(ev),
+                Ok(r) if short(&r) => {
+                    self.pd.clear_after_short_transfer(ev);
+                    return Poll::Ready(Ok(r));
+                }
                 r => return Poll::Ready(r),
             }
         }

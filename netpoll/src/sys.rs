@@ -29,6 +29,11 @@ pub(crate) struct RawEvent {
     pub(crate) key: usize,
     pub(crate) readable: bool,
     pub(crate) writable: bool,
+    /// The read side is finished (`EPOLLRDHUP`, `EPOLLHUP`, `EPOLLERR`); only reported where
+    /// [`OsPoller::reports_hangups`] says so.
+    pub(crate) read_hup: bool,
+    /// The fd hung up or errored (`EPOLLHUP`, `EPOLLERR`); as `read_hup`.
+    pub(crate) write_hup: bool,
 }
 
 /// The capacity of one wait's event batch (Go's `var events [128]EpollEvent`).
@@ -97,6 +102,69 @@ impl OsPoller {
             ))]
             pwait2: std::sync::atomic::AtomicBool::new(true),
         })
+    }
+
+    /// Registers `fd` edge-triggered for reading and writing under `key`. On Linux
+    /// x86_64/aarch64 with Go's flags (`EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`, plus
+    /// `EPOLLPRI` as polling asks for readable interest), so a peer's FIN is told apart from
+    /// data; elsewhere through `polling`.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must stay open until it is deleted from the poller.
+    pub(crate) unsafe fn add(&self, fd: std::os::fd::RawFd, key: usize) -> io::Result<()> {
+        #[cfg(any(
+            all(target_os = "linux", target_arch = "x86_64"),
+            all(target_os = "linux", target_arch = "aarch64")
+        ))]
+        {
+            let mut ev = libc::epoll_event {
+                events: (libc::EPOLLIN
+                    | libc::EPOLLOUT
+                    | libc::EPOLLRDHUP
+                    | libc::EPOLLPRI
+                    | libc::EPOLLET) as u32,
+                u64: key as u64,
+            };
+            // SAFETY: `ev` lives on this frame; the caller keeps `fd` open until it is deleted
+            // (polling's `delete` is a plain EPOLL_CTL_DEL, so it undoes this add).
+            let r = unsafe {
+                libc::epoll_ctl(self.poller.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev)
+            };
+            if r < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        }
+        #[cfg(not(any(
+            all(target_os = "linux", target_arch = "x86_64"),
+            all(target_os = "linux", target_arch = "aarch64")
+        )))]
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            self.poller
+                .add_with_mode(fd, Event::all(key), PollMode::Edge)
+        }
+    }
+
+    /// Whether events carry exact hang-up bits (`RawEvent::read_hup`/`write_hup`): true on the
+    /// Linux `epoll_pwait2` path, which registered `EPOLLRDHUP`; false on polling's portable
+    /// wait.
+    pub(crate) fn reports_hangups(&self) -> bool {
+        #[cfg(any(
+            all(target_os = "linux", target_arch = "x86_64"),
+            all(target_os = "linux", target_arch = "aarch64")
+        ))]
+        {
+            self.pwait2.load(std::sync::atomic::Ordering::Relaxed)
+        }
+        #[cfg(not(any(
+            all(target_os = "linux", target_arch = "x86_64"),
+            all(target_os = "linux", target_arch = "aarch64")
+        )))]
+        {
+            false
+        }
     }
 
     /// Writes the wake-up fd so the current or next wait returns (Go's `netpollBreak`).
@@ -203,6 +271,10 @@ impl OsPoller {
                 key: ev.key,
                 readable: ev.readable,
                 writable: ev.writable,
+                // polling's portable events do not say which hang-up it was: report none
+                // (and `reports_hangups` is false on this path).
+                read_hup: false,
+                write_hup: false,
             });
         }
         Ok(())
@@ -248,8 +320,12 @@ impl OsPoller {
         };
         // SAFETY: the kernel initialised the first `n` entries (n <= BATCH = capacity).
         unsafe { buf.raw.set_len(n) };
-        const R: u32 = (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLPRI) as u32;
+        const R: u32 =
+            (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLPRI)
+                as u32;
         const W: u32 = (libc::EPOLLOUT | libc::EPOLLHUP | libc::EPOLLERR) as u32;
+        const RHUP: u32 = (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32;
+        const WHUP: u32 = (libc::EPOLLHUP | libc::EPOLLERR) as u32;
         for ev in buf.raw.iter() {
             let flags = ev.events;
             let key = ev.u64 as usize;
@@ -257,6 +333,8 @@ impl OsPoller {
                 key,
                 readable: flags & R != 0,
                 writable: flags & W != 0,
+                read_hup: flags & RHUP != 0,
+                write_hup: flags & WHUP != 0,
             });
         }
         Ok(())

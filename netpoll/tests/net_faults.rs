@@ -287,3 +287,63 @@ fn large_transfer_both_ways_exercises_write_readiness() {
         assert_eq!((a, b), (LEN, LEN));
     });
 }
+
+/// The last bytes and the peer's FIN arrive in one edge, and the poller has already reported
+/// it when the reader reads: the short read forgets readiness (no `EWOULDBLOCK` syscall), and
+/// the next read must still see the FIN (the sticky hang-up bit) instead of parking forever.
+/// Also with the FIN alone (a read into a big buffer after an exact one), over many rounds.
+#[test]
+fn short_read_then_fin_in_the_same_edge_is_eof_not_a_hang() {
+    block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        for round in 0..200 {
+            let mut peer = std::net::TcpStream::connect(addr).unwrap();
+            let (mut s, _) = l.accept().await.unwrap();
+            let msg = [round as u8; 5];
+            peer.write_all(&msg).unwrap();
+            if round % 2 == 0 {
+                peer.shutdown(std::net::Shutdown::Write).unwrap();
+            } else {
+                drop(peer);
+            }
+            // Let the fallback poller reap the edge (data + FIN) before we read.
+            s.readable().await.unwrap();
+            std::thread::sleep(Duration::from_millis(1));
+            let mut buf = [0u8; 64];
+            let n = s.read(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], &msg[..n], "round {round}");
+            let mut got = n;
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let read = futures::future::select(
+                    Box::pin(s.read(&mut buf)),
+                    Box::pin(futures_timer_free_sleep(deadline)),
+                );
+                match read.await {
+                    futures::future::Either::Left((Ok(0), _)) => break,
+                    futures::future::Either::Left((Ok(k), _)) => got += k,
+                    futures::future::Either::Left((Err(e), _)) => {
+                        assert_eq!(e.kind(), ErrorKind::ConnectionReset, "round {round}");
+                        break;
+                    }
+                    futures::future::Either::Right(_) => {
+                        panic!("round {round}: read after a short read hung despite the FIN")
+                    }
+                }
+            }
+            assert_eq!(got, 5, "round {round}");
+        }
+        echo_once(&l).await;
+    });
+}
+
+/// A sleep without a runtime: a helper thread wakes the future at `deadline`.
+async fn futures_timer_free_sleep(deadline: Instant) {
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
+}

@@ -46,8 +46,9 @@ pub(crate) fn poll_read_uninit<S: Stream + ?Sized>(
         return Poll::Ready(Ok(0));
     }
     let fd = s.__fd();
+    let len = buf.len();
     s.__source()
-        .poll_io(Direction::Read, cx, || sock::recv(fd, buf, 0))
+        .poll_stream_io(Direction::Read, len, cx, || sock::recv(fd, buf, 0))
 }
 
 /// Reads into initialised memory.
@@ -61,8 +62,9 @@ pub(crate) fn poll_read<S: Stream + ?Sized>(
         return Poll::Ready(Ok(0));
     }
     let fd = s.__fd();
+    let len = buf.len();
     s.__source()
-        .poll_io(Direction::Read, cx, || sock::recv_init(fd, buf, 0))
+        .poll_stream_io(Direction::Read, len, cx, || sock::recv_init(fd, buf, 0))
 }
 
 /// Scatter read.
@@ -76,8 +78,9 @@ pub(crate) fn poll_read_vectored<S: Stream + ?Sized>(
         return Poll::Ready(Ok(0));
     }
     let fd = s.__fd();
+    let len = bufs.iter().map(|b| b.len()).sum();
     s.__source()
-        .poll_io(Direction::Read, cx, || sock::readv(fd, bufs))
+        .poll_stream_io(Direction::Read, len, cx, || sock::readv(fd, bufs))
 }
 
 /// Writes (MSG_NOSIGNAL).
@@ -91,8 +94,9 @@ pub(crate) fn poll_write<S: Stream + ?Sized>(
         return Poll::Ready(Ok(0));
     }
     let fd = s.__fd();
+    let len = buf.len();
     s.__source()
-        .poll_io(Direction::Write, cx, || sock::send(fd, buf))
+        .poll_stream_io(Direction::Write, len, cx, || sock::send(fd, buf))
 }
 
 /// Gather write (MSG_NOSIGNAL).
@@ -106,8 +110,9 @@ pub(crate) fn poll_write_vectored<S: Stream + ?Sized>(
         return Poll::Ready(Ok(0));
     }
     let fd = s.__fd();
+    let len = bufs.iter().map(|b| b.len()).sum();
     s.__source()
-        .poll_io(Direction::Write, cx, || sock::sendv(fd, bufs))
+        .poll_stream_io(Direction::Write, len, cx, || sock::sendv(fd, bufs))
 }
 
 /// Shuts the write side down (FIN).
