@@ -8,6 +8,8 @@
 //! ```
 //!
 //! Prints round trips per second and the latency percentiles (p50, p99, p99.9, max).
+//! `netlab serve-gorust ADDR` / `netlab serve-tokio ADDR` serve the benches' hyper hello world
+//! until killed, for `wrk` and `perf record -p`.
 //! `PROCS=n` sets gorust's P count (default 2, as tokio's 2 workers).
 
 use std::net::SocketAddr;
@@ -64,9 +66,60 @@ macro_rules! workload {
     }};
 }
 
+async fn hello(
+    _req: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible> {
+    Ok(hyper::Response::new(http_body_util::Full::new(
+        bytes::Bytes::from_static(b"Hello, World!"),
+    )))
+}
+
+fn serve(rt: &str, addr: &str) {
+    let addr: SocketAddr = addr.parse().expect("ADDR");
+    match rt {
+        "serve-gorust" => gorust::runtime::Builder::new()
+            .procs(2)
+            .build()
+            .unwrap()
+            .block_on(async move {
+                let l = gorust::net::TcpListener::bind(addr).await.unwrap();
+                while let Ok((s, _)) = l.accept().await {
+                    gorust::spawn(async move {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .timer(gorust_netpoll::compat::GoTimer)
+                            .serve_connection(s, hyper::service::service_fn(hello))
+                            .await;
+                    });
+                }
+            }),
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                let l = tokio::net::TcpListener::bind(addr).await.unwrap();
+                while let Ok((s, _)) = l.accept().await {
+                    tokio::spawn(async move {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .timer(hyper_util::rt::TokioTimer::new())
+                            .serve_connection(
+                                hyper_util::rt::TokioIo::new(s),
+                                hyper::service::service_fn(hello),
+                            )
+                            .await;
+                    });
+                }
+            }),
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let rt = args.next().unwrap_or_else(|| "gorust".into());
+    if rt.starts_with("serve-") {
+        return serve(&rt, &args.next().unwrap_or_else(|| "127.0.0.1:18080".into()));
+    }
     let conns: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_000);
     let (wall, mut lat) = match rt.as_str() {
