@@ -118,7 +118,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let rt = args.next().unwrap_or_else(|| "gorust".into());
     if rt.starts_with("serve-") {
-        return serve(&rt, &args.next().unwrap_or_else(|| "127.0.0.1:18080".into()));
+        return serve(
+            &rt,
+            &args.next().unwrap_or_else(|| "127.0.0.1:18080".into()),
+        );
     }
     let conns: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_000);

@@ -43,6 +43,14 @@ impl Idle {
         }
     }
 
+    /// A racy look (no fence) at whether a wake could be wanted: some P idle and no M
+    /// spinning. For work pushed onto the submitter's *own* queue, where a wrong `false` costs
+    /// parallelism, never the work: the submitter runs its queue itself.
+    #[inline]
+    pub(crate) fn may_want_spinner(&self) -> bool {
+        self.npidle.load(Relaxed) != 0 && self.nmspinning.load(Relaxed) == 0
+    }
+
     /// Submitter: after publishing work, takes the spinning token if an M should be woken.
     /// On `true` the caller must find an idle P and start a spinning M, or give the token
     /// back with [`Idle::stop_spinning`].

@@ -427,10 +427,13 @@ impl M {
         self.after_push(pushed);
     }
 
-    /// Tells the scheduler what a push onto our own queue did.
+    /// Tells the scheduler what a push onto our own queue did. A ring push wakes an M only
+    /// after a racy look says one could be wanted: the fenced `wakep` costs a full fence on
+    /// every yield, and a wake missed in the race leaves the task with this M, which runs it.
     fn after_push(&self, pushed: Pushed<Runnable>) {
         match pushed {
             Pushed::Runnext => {}
+            Pushed::Ring if !self.shared.idle.may_want_spinner() => {}
             Pushed::Ring => self.shared.wakep(),
             Pushed::Overflow(batch) => self.shared.inject_batch(batch),
         }
