@@ -96,6 +96,13 @@ impl Idle {
         self.npidle.load(Relaxed)
     }
 
+    /// Whether every P is idle, read after a full fence: for a decision that follows a
+    /// store another thread must see (the driver's holder publishing what it watches).
+    pub(crate) fn all_ps_idle(&self) -> bool {
+        fence(SeqCst);
+        self.npidle.load(SeqCst) == self.procs
+    }
+
     /// A P went onto the idle list (caller holds the scheduler lock).
     pub(crate) fn p_idled(&self) {
         self.npidle.fetch_add(1, SeqCst);

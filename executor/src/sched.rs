@@ -403,6 +403,24 @@ impl Shared {
         if spinning {
             self.idle.stop_spinning();
         }
+        // The P we took may have broken the holder out of the network; it is idle again.
+        self.rewatch_network_if_all_idle();
+    }
+
+    /// Every P may have just become idle: if tasks wait on I/O, tell the driver's holder to
+    /// come round (it then watches the network, see driver.rs). Returns false when nobody
+    /// holds the driver (the caller decides whether to start an M).
+    pub(crate) fn rewatch_network_if_all_idle(&self) -> bool {
+        if !self.driver.reactor.has_waiters() || !self.idle.all_ps_idle() {
+            return true;
+        }
+        if self.driver.is_held() {
+            // Unconditionally: the holder may have published Network and be about to downgrade
+            // it (a coalesced extra wake costs nothing).
+            self.driver.unpark();
+            return true;
+        }
+        false
     }
 
     /// Starts a new M (OS thread) that begins by running `grant`.

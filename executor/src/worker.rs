@@ -367,8 +367,8 @@ impl M {
         None
     }
 
-    /// Non-blocking netpoll; the ready tasks are woken onto this M's P (the last one in
-    /// runnext) after the poller is released. Returns how many were woken.
+    /// Non-blocking netpoll; the ready tasks are woken onto the tail of this M's ring (see
+    /// `inject_ready`) after the poller is released. Returns how many were woken.
     fn poll_network(&self) -> usize {
         let mut ready = self.ready.take();
         let n = self.shared.driver.poll_now(&mut ready);
@@ -474,7 +474,7 @@ impl M {
             return false;
         }
         let watch = || {
-            if io && shared.idle.idle_ps() == shared.procs {
+            if io && shared.idle.all_ps_idle() {
                 Watch::Network
             } else {
                 Watch::Timers
@@ -490,7 +490,9 @@ impl M {
             if let Some(first) = first {
                 shared.driver.wake_for(first);
             }
-            if watch() == Watch::Network && !shared.driver.watching_network() {
+            if watch() == Watch::Network {
+                // Unconditionally: the holder may have published Network and be about to
+                // downgrade it on a stale count (a coalesced extra wake costs nothing).
                 shared.driver.unpark();
             }
             return false;
@@ -504,7 +506,7 @@ impl M {
         let mut watching = watch();
         if watching == Watch::Network {
             shared.driver.set_watch(Watch::Network);
-            if shared.idle.idle_ps() != shared.procs {
+            if !shared.idle.all_ps_idle() {
                 watching = Watch::Timers;
                 shared.driver.set_watch(Watch::Timers);
             }
@@ -515,8 +517,8 @@ impl M {
         }
         shared.driver.release();
         // Take a P if one is free and there is something to run, then wake the tasks whose
-        // I/O is ready and run the due timers: the wakes land on our own queue (the last one in
-        // runnext, the rest in the ring, where other Ms can steal them), not in the global
+        // I/O is ready and run the due timers: the wakes land on our own ring (where other Ms
+        // can steal them, see `inject_ready`), not in the global
         // queue behind a thread wake-up. Keep the P: the schedule loop runs what we woke, or
         // steals what a busy P has queued, or gives the P back through the usual re-checks
         // (Go's findRunnable after netpoll: acquirep, then `goto top`).
@@ -573,12 +575,8 @@ impl M {
             }
             // Every P may be idle now: someone must watch the network for the tasks still
             // waiting on I/O (the driver's holder, told to look again, or a new M).
-            if self.shared.driver.reactor.has_waiters() && !self.shared.driver.watching_network() {
-                if self.shared.driver.is_held() {
-                    self.shared.driver.unpark();
-                } else {
-                    self.shared.wakep();
-                }
+            if !self.shared.rewatch_network_if_all_idle() {
+                self.shared.wakep();
             }
             // Its timers must still fire (Go's handoffp: wakeNetPoller(timers.wakeTime())).
             if let Some(d) = self.shared.ps[p].timers.next_deadline()

@@ -12,8 +12,8 @@
 //!
 //! Invariants:
 //! - Only one thread is inside the OS wait at a time (the `gate` lock, Go's `sched.lastpoll`
-//!   swap): a concurrent non-blocking caller gets `Ok(0)` at once, a blocking one waits its
-//!   turn.
+//!   swap): a concurrent caller gets `Ok(0)` at once, except a blocking caller behind a
+//!   non-blocking holder, which waits its turn (microseconds).
 //! - An event's key is `generation << INDEX_BITS | slab index`; an event whose generation does
 //!   not match the descriptor now in that slot (a stale event for a reused slot) wakes nobody.
 //! - `notify` is coalesced (`notify_pending`, Go's `netpollWakeSig`). A non-blocking poll
@@ -80,6 +80,8 @@ pub struct Reactor {
     notify_pending: AtomicBool,
     /// The right to wait, and the buffers that go with it.
     gate: Mutex<PollScratch>,
+    /// The gate's holder is a blocking poll (it may sit in the OS wait for long).
+    blocked_in_os: AtomicBool,
     /// Set by `shutdown`: new registrations fail.
     shut: AtomicBool,
 }
@@ -123,6 +125,7 @@ impl Reactor {
                 wakers: Vec::with_capacity(crate::sys::BATCH),
             }),
             shut: AtomicBool::new(false),
+            blocked_in_os: AtomicBool::new(false),
         }))
     }
 
@@ -131,9 +134,9 @@ impl Reactor {
     /// `Some(Duration::ZERO)` polls without blocking.
     ///
     /// Only one thread is inside `poll` at a time: a second concurrent caller gets `Ok(0)` at
-    /// once if it asked not to block, and otherwise waits for the first to return (the
-    /// executor lets only one M block, Go's `lastpoll` swap, so it waits at most for a
-    /// non-blocking poll). Timeouts keep
+    /// once, unless it asked to block and the first is a non-blocking poll: then it waits for
+    /// that one to return (microseconds) and takes its turn. Wakers are woken after the poller
+    /// is free again. Timeouts keep
     /// nanosecond precision on Linux (no rounding up to 1 ms).
     ///
     /// # Errors
@@ -188,22 +191,28 @@ impl Reactor {
         // a non-blocking poll (a few microseconds), since only one M ever blocks; returning at
         // once would make the one blocking M spin on the gate (seen: millions of empty polls a
         // second while busy Ms polled, starving those Ms of a core).
-        let mut scratch = match self.gate.try_lock() {
+        let mut scratch_guard = match self.gate.try_lock() {
             Ok(g) => g,
-            Err(std::sync::TryLockError::WouldBlock) if blocking => {
+            // Only a blocking caller waits, and only behind a non-blocking holder: behind a
+            // holder that is itself blocked in the OS (the fallback reactor's thread, say) it
+            // would wait past its own timeout, so it returns at once as before.
+            Err(std::sync::TryLockError::WouldBlock)
+                if blocking && !self.blocked_in_os.load(Ordering::SeqCst) =>
+            {
                 self.gate.lock().unwrap_or_else(PoisonError::into_inner)
             }
             Err(std::sync::TryLockError::WouldBlock) => return Ok(0),
             Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
         };
-        let scratch = &mut *scratch;
+        let scratch = &mut *scratch_guard;
+        self.blocked_in_os.store(blocking, Ordering::SeqCst);
         let mut timeout = timeout;
         if blocking && self.notify_pending.swap(false, Ordering::AcqRel) {
             // A notify arrived before we got here: do not sleep (it is not lost).
             timeout = Some(Duration::ZERO);
         }
         let mut saw_wake = false;
-        {
+        let waited = {
             let sources = &self.sources;
             let ready = &mut scratch.ready;
             let mut guard = None;
@@ -223,25 +232,37 @@ impl Reactor {
                         ready.push((pd.clone(), bits));
                     }
                 }
-            })?;
-        }
+            })
+        };
+        self.blocked_in_os.store(false, Ordering::SeqCst);
+        waited?;
         if blocking {
             // Consume the notification that woke us (or raced with our return).
-            self.notify_pending.store(false, Ordering::Release);
+            self.notify_pending.swap(false, Ordering::AcqRel);
             if saw_wake {
                 self.os.drain_wake();
             }
         }
         let mut woken = 0;
-        let wakers = match out {
-            Some(out) => out,
-            None => &mut scratch.wakers,
-        };
-        for (pd, bits) in scratch.ready.drain(..) {
-            woken += pd.set_readiness(bits, wakers, &self.waiters);
-        }
-        for w in scratch.wakers.drain(..) {
-            w.wake();
+        match out {
+            Some(out) => {
+                for (pd, bits) in scratch.ready.drain(..) {
+                    woken += pd.set_readiness(bits, out, &self.waiters);
+                }
+            }
+            None => {
+                // Wake after giving the gate back: a woken task may poll this reactor itself.
+                let mut wakers = std::mem::take(&mut scratch.wakers);
+                for (pd, bits) in scratch.ready.drain(..) {
+                    woken += pd.set_readiness(bits, &mut wakers, &self.waiters);
+                }
+                drop(scratch_guard);
+                wakers.drain(..).for_each(Waker::wake);
+                // Keep the buffer for the next poll if the gate is free.
+                if let Ok(mut g) = self.gate.try_lock() {
+                    g.wakers = wakers;
+                }
+            }
         }
         Ok(woken)
     }
@@ -275,7 +296,7 @@ impl Reactor {
         }
         let woken = self.os.wait_wake(timeout)?;
         // Consume the notification that woke us (or raced with our return), as `poll` does.
-        self.notify_pending.store(false, Ordering::Release);
+        self.notify_pending.swap(false, Ordering::AcqRel);
         if woken {
             self.os.drain_wake();
         }
@@ -571,27 +592,31 @@ mod tests {
     }
 
     #[test]
-    fn concurrent_blocking_poll_waits_its_turn() {
+    fn blocking_poll_waits_behind_a_nonblocking_holder_only() {
         let r = Reactor::new().unwrap();
+        // A non-blocking poll holds the gate (simulated): a blocking poll waits for it, then
+        // sleeps its own timeout, instead of returning at once (the executor's one blocking M
+        // spun on the gate that way).
+        let held = r.gate.lock().unwrap();
         let r2 = r.clone();
-        let first = std::thread::spawn(move || r2.poll(None));
-        std::thread::sleep(Duration::from_millis(30));
-        let r3 = r.clone();
-        let second = std::thread::spawn(move || {
-            let t = Instant::now();
-            r3.poll(Some(Duration::from_millis(40))).unwrap();
-            t.elapsed()
+        let t = std::thread::spawn(move || {
+            let start = Instant::now();
+            r2.poll(Some(Duration::from_millis(30))).unwrap();
+            start.elapsed()
         });
+        std::thread::sleep(Duration::from_millis(20));
+        drop(held);
+        let took = t.join().unwrap();
+        assert!(took >= Duration::from_millis(45), "returned after {took:?}");
+        // Behind a holder blocked in the OS wait, a blocking poll returns at once.
+        let r3 = r.clone();
+        let first = std::thread::spawn(move || r3.poll(None));
         std::thread::sleep(Duration::from_millis(30));
-        // The first poller is woken; the second then waits its own timeout instead of
-        // returning at once (which made a blocking M spin on the gate).
+        let start = Instant::now();
+        assert_eq!(r.poll(Some(Duration::from_secs(5))).unwrap(), 0);
+        assert!(start.elapsed() < Duration::from_secs(1));
         r.notify().unwrap();
         first.join().unwrap().unwrap();
-        let waited = second.join().unwrap();
-        assert!(
-            waited >= Duration::from_millis(40),
-            "second blocking poll returned after {waited:?}"
-        );
     }
 
     #[test]
