@@ -168,9 +168,12 @@ fn main() {
     let p = |q: f64| lat[((lat.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e6;
     let n = lat.len();
     println!(
-        "{rt} {conns}x{rounds}: {:.0} rt/s, p50 {:.1} us, p99 {:.1} us, p99.9 {:.1} us, max {:.1} us",
+        "{rt} {conns}x{rounds}: {:.0} rt/s, p10 {:.0} p50 {:.1} us, p90 {:.0} p95 {:.0} p99 {:.1} us, p99.9 {:.1} us, max {:.1} us",
         n as f64 / wall.as_secs_f64(),
+        p(0.1),
         p(0.5),
+        p(0.9),
+        p(0.95),
         p(0.99),
         p(0.999),
         p(1.0)
