@@ -12,7 +12,8 @@
 //! Go's (`runtime/proc.go`); ARCHITECTURE.md at the repository root draws them. sysmon
 //! (`sysmon.rs`) relieves Ps stuck in one poll; the blocking pool (`blocking.rs`) runs
 //! [`spawn_blocking`] closures; the driver (`driver.rs`) is the seam where the timer heaps and
-//! the netpoller put the one idle M to sleep.
+//! the netpoller put the one idle M that holds it to sleep: in the poller while every P is
+//! idle, on its timers alone while some P runs (the running Ms poll the network).
 //!
 //! # Examples
 //!

@@ -8,7 +8,8 @@
 //!   sched: Mutex        global runq (VecDeque), idle Ps (pidle), idle Ms (midle)
 //!   runqsize            atomic mirror of the global runq length (lock-free emptiness check)
 //!   idle                nmspinning / npidle / needspinning (see idle.rs)
-//!   driver              where one idle M blocks until the earliest timer (see driver.rs)
+//!   driver              where one idle M sleeps until the earliest timer, watching the
+//!                       network only while every P is idle (see driver.rs)
 //!   registry            live tasks (see registry.rs)
 //!   blocking            the spawn_blocking pool (see blocking.rs)
 //! ```

@@ -10,8 +10,9 @@
 //!   steals them (runnext included, on its last pass); if every P is busy, sysmon itself takes
 //!   half of the stuck P's queue to the global queue, where the other Ps pick it up (the part
 //!   of Go's `handoffp` that a thread cannot refuse).
-//! - **Netpoll**: every 10 ms a non-blocking poll when no M is blocked in the poller (Go's
-//!   `sysmon` netpoll), so I/O is noticed even when every P is stuck in a long poll.
+//! - **Netpoll**: a non-blocking poll when nobody has polled for 10 ms and no M watches the
+//!   poller (Go's `sysmon` netpoll), so I/O is noticed even when every P is stuck in a long
+//!   poll.
 //! - **Overdue timers** on a P whose M is busy: sysmon runs them (their wakes go to the
 //!   global queue), so a CPU-bound P does not delay its timers (golang/go#38860).
 //!

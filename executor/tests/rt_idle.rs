@@ -1,5 +1,5 @@
-//! An idle runtime burns no CPU: one M blocks in the poller until the earliest timer, the
-//! others park. Its own test binary, one test, so the process CPU time is this test's alone.
+//! An idle runtime burns no CPU: one M blocks in the poller (every P is idle) until the
+//! earliest timer, the others park. Its own test binary, one test, so the process CPU time is this test's alone.
 
 mod common;
 

@@ -4,9 +4,10 @@
 //!
 //! One [`Reactor`] per runtime. The executor calls [`enter`] on each M (and on the `block_on`
 //! thread) so sources created there register with its reactor; it polls without blocking in
-//! `findrunnable` when [`Reactor::has_waiters`], and one idle M blocks in [`Reactor::poll`]
-//! with the earliest timer deadline as timeout; new work or an earlier timer breaks it out with
-//! [`Reactor::notify`]. Where no reactor is entered (a tokio worker, a plain thread), sources
+//! `findrunnable` when [`Reactor::has_waiters`], and while every P is idle one idle M blocks
+//! in [`Reactor::poll`] with the earliest timer deadline as timeout (while some P runs it
+//! sleeps in [`Reactor::wait_notify`] instead); new work or an earlier timer breaks it out
+//! with [`Reactor::notify`]. Where no reactor is entered (a tokio worker, a plain thread), sources
 //! register with a shared fallback reactor driven by its own lazily started thread, so every
 //! type in this crate works on any executor.
 //!

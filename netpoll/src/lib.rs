@@ -6,8 +6,10 @@
 //! a slab of poll descriptors. Every socket registers once, edge-triggered, readable and
 //! writable (Go's `netpollopen`). Operations try the syscall first; on `EWOULDBLOCK` they
 //! clear the cached readiness (unless an event raced in) and park the task's waker in the
-//! descriptor. The executor's idle M polls the reactor (`findrunnable`), which sets readiness
-//! and wakes the parked tasks. With no gorust runtime on the thread, a fallback reactor
+//! descriptor. The executor's Ms poll the reactor (`findrunnable`; one idle M blocks in it
+//! while every P is idle), which sets readiness and wakes the parked tasks. A stream read or
+//! write that comes back short forgets readiness at once; sticky hang-up bits keep a FIN that
+//! came with the last bytes visible (`poll_desc.rs`). With no gorust runtime on the thread, a fallback reactor
 //! driven by its own thread does the same, so everything here runs under tokio or
 //! `futures::executor` too.
 //!
