@@ -282,6 +282,15 @@ impl M {
             if let Some(t) = shared.global_get_batch(p) {
                 return Some((t, false));
             }
+            // Before new I/O, the backlog another P has queued: one pass over the rings, half of
+            // the first non-empty one (no runnext, no back-off). A P that ran dry while the
+            // network is busy would otherwise always find fresh events and never steal, serving
+            // its own few connections fast while the other P's queue waited: on 64-connection
+            // echo that was the p99 (8 alternating runs: p99 565 -> 474 µs, tokio 499; p10-p90
+            // 192-460 -> 262-419 µs). tokio also steals before it polls its driver.
+            if let Some(t) = self.steal_rings_once(p) {
+                return Some((t, false));
+            }
             // Non-blocking netpoll: the ready tasks land in this P's queue.
             if self.poll_network() > 0
                 && let Some(t) = pp.runq.pop()
@@ -393,6 +402,23 @@ impl M {
         {
             self.shared.wakep();
         }
+    }
+
+    /// One pass over the other Ps' rings in random order, taking half of the first non-empty
+    /// one into ours (`runqgrab` without runnext). Returns the task to run.
+    fn steal_rings_once(&self, p: usize) -> Option<Runnable> {
+        let shared = &*self.shared;
+        let mine = &shared.ps[p].runq;
+        for victim in shared.steal_order(fastrand::u32(..)) {
+            if victim == p {
+                continue;
+            }
+            if let Some(t) = shared.ps[victim].runq.steal_into(mine, false, || {}) {
+                shared.stats.steals.fetch_add(1, Relaxed);
+                return Some(t);
+            }
+        }
+        None
     }
 
     /// Runs the due timers of P `p` (Go's `checkTimers`); returns how many fired.
