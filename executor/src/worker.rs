@@ -6,15 +6,18 @@
 //!     main woken?  -> poll main             (only on the block_on thread, "M0")
 //!     hold a P?    -> find_runnable(P):
 //!                       due timers of P
-//!                       every 61st tick: one task from the global queue
+//!                       every 61st tick: non-blocking netpoll, one task from the global queue
 //!                       runnext (at most 3 in a row), then the ring
 //!                       a batch from the global queue
+//!                       one pass over the other rings (half of the first non-empty)
+//!                       non-blocking netpoll (ready tasks to the ring's tail)
 //!                       steal (if allowed to spin): 4 passes over the Ps in random order,
 //!                         half a victim's ring; last pass: its due timers and its runnext
 //!                       release P (re-check global under the lock), stop spinning (fence),
 //!                         re-check every queue ("the delicate dance")
 //!                  -> execute(task)
-//!     no P         -> block in the driver until the earliest timer (one M), or park (stopm)
+//!     no P         -> hold the driver (one M): sleep until the earliest timer, in the
+//!                     poller only while every P is idle (driver.rs); or park (stopm)
 //! ```
 //!
 //! Invariants: only the M holding P `i` pushes to or pops from `ps[i].runq` as owner; an M's
