@@ -12,7 +12,9 @@
 //!   of Go's `handoffp` that a thread cannot refuse).
 //! - **Netpoll**: a non-blocking poll when nobody has polled for 10 ms and no M watches the
 //!   poller (Go's `sysmon` netpoll), so I/O is noticed even when every P is stuck in a long
-//!   poll.
+//!   poll; after 1 ms (and sysmon sleeps at most that long) while a P is idle and another
+//!   runs, since then no M watches the network (driver.rs) and a running M stuck in a long
+//!   poll would hide I/O from the idle P.
 //! - **Overdue timers** on a P whose M is busy: sysmon runs them (their wakes go to the
 //!   global queue), so a CPU-bound P does not delay its timers (golang/go#38860).
 //!
@@ -39,8 +41,11 @@ const TIMER_SLACK: Duration = Duration::from_millis(1);
 const MIN_DELAY: Duration = Duration::from_micros(20);
 const MAX_DELAY: Duration = Duration::from_millis(10);
 const IDLE_CYCLES_BEFORE_BACKOFF: u32 = 50;
-/// sysmon polls the network itself when this long passed since its last poll (Go's 10 ms).
+/// sysmon polls the network itself when nobody has for this long (Go's 10 ms).
 const NETPOLL_EVERY: Duration = Duration::from_millis(10);
+/// ... or for this long while some P is idle and another runs: then no M watches the network
+/// (driver.rs), and a running M stuck in one long poll would hide it from the idle P.
+const NETPOLL_EVERY_IDLE_P: Duration = Duration::from_millis(1);
 
 /// Lets the runtime stop sysmon at shutdown.
 pub(crate) struct SysmonStop {
@@ -91,6 +96,16 @@ struct Seen {
     since: Instant,
 }
 
+/// Tasks wait on I/O, a P is idle that could run them, and no M watches the network because
+/// another P runs (driver.rs): the running Ms poll, unless stuck in one long poll.
+fn network_unwatched(shared: &Shared) -> bool {
+    let idle = shared.idle.idle_ps();
+    idle > 0
+        && idle < shared.procs
+        && shared.driver.reactor.has_waiters()
+        && !shared.driver.watching_network()
+}
+
 fn sysmon_main(shared: &Arc<Shared>, stop: &SysmonStop) {
     let mut seen: Vec<Seen> = (0..shared.procs)
         .map(|_| Seen {
@@ -105,10 +120,13 @@ fn sysmon_main(shared: &Arc<Shared>, stop: &SysmonStop) {
     let mut ready = Vec::new();
     let mut next_trace = shared.config.schedtrace.map(|d| start + d);
     loop {
-        let sleep = match next_trace {
+        let mut sleep = match next_trace {
             Some(t) => delay.min(t.saturating_duration_since(Instant::now())),
             None => delay,
         };
+        if network_unwatched(shared) {
+            sleep = sleep.min(NETPOLL_EVERY_IDLE_P);
+        }
         if stop.sleep(sleep) || shared.is_shutdown() {
             return;
         }
@@ -125,7 +143,12 @@ fn sysmon_main(shared: &Arc<Shared>, stop: &SysmonStop) {
         // queue, so I/O is noticed even when every P is stuck in a long poll. Busy Ms poll
         // every 61 ticks themselves, and then sysmon leaves the poller to them. As in Go,
         // polling does not count as acting (it does not keep sysmon on its shortest sleep).
-        if shared.driver.since_last_poll(now) >= NETPOLL_EVERY {
+        let every = if network_unwatched(shared) {
+            NETPOLL_EVERY_IDLE_P
+        } else {
+            NETPOLL_EVERY
+        };
+        if shared.driver.since_last_poll(now) >= every {
             shared.driver.poll_now(&mut ready);
             ready.drain(..).for_each(Waker::wake);
         }

@@ -61,7 +61,8 @@ fn tcp_echo_on_the_runtime_poller() {
 
 /// A task that holds its P in one long poll (a CPU hog) must not hide the network from the
 /// tasks of the other P: a read on that P completes soon after its data arrives, although no
-/// M blocks in the poller while a P runs (driver.rs: the timers-only sleep).
+/// M blocks in the poller while a P runs (driver.rs: the timers-only sleep). sysmon polls
+/// after 1 ms then (measured ~0.5 ms; 6-9 ms with its plain 10 ms rule).
 #[test]
 fn io_is_served_while_the_other_p_runs_a_long_poll() {
     let rt = common::rt(2);
@@ -97,7 +98,7 @@ fn io_is_served_while_the_other_p_runs_a_long_poll() {
     });
     eprintln!("read completed {lag:?} after the write");
     assert!(
-        lag < std::time::Duration::from_millis(50),
+        lag < std::time::Duration::from_millis(25),
         "a read waited {lag:?} behind a CPU hog on the other P"
     );
 }
