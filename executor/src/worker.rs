@@ -108,6 +108,16 @@ impl Drop for Entered {
     }
 }
 
+/// Gives the M's P away if the schedule loop unwinds (see `M::run`).
+struct HandOffOnUnwind<'a>(&'a M);
+impl Drop for HandOffOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.handoff_p();
+        }
+    }
+}
+
 impl M {
     pub(crate) fn new(shared: Arc<Shared>) -> M {
         M {
@@ -176,6 +186,9 @@ impl M {
     /// Runs the schedule loop until shutdown, or until `main` (on M0) completes.
     pub(crate) fn run<T>(&self, mut main: Option<&mut MainTask<'_, T>>) -> Option<T> {
         let _entered = self.enter();
+        // A panic out of main (M0's poll) unwinds through here: hand the P back, or it stays
+        // owned by nobody (with one P the runtime could run nothing again).
+        let _unwind = HandOffOnUnwind(self);
         if let Some(p) = self.p.get() {
             // A new M was started holding a granted P.
             self.p.set(None);

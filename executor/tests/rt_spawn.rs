@@ -212,3 +212,35 @@ fn panic_in_block_on_future_propagates() {
     // The runtime still works afterwards.
     assert_eq!(rt.block_on(async { 1 }), 1);
 }
+
+/// A panic in main must not take main's P with it: with one P, a later `block_on` whose main
+/// waits for a spawned task would find no P to run that task and hang.
+#[test]
+fn panic_in_main_gives_its_p_back() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = rt(1);
+        for _ in 0..3 {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                rt.block_on(async {
+                    // Main holds the P when it panics.
+                    gorust_executor::yield_now().await;
+                    panic!("main panicked")
+                })
+            }));
+            assert!(r.is_err());
+        }
+        let v = rt.block_on(async {
+            let h = gorust_executor::spawn(async {
+                gorust_executor::yield_now().await;
+                7
+            });
+            h.await.unwrap()
+        });
+        tx.send(v).unwrap();
+    });
+    let v = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("block_on after a panicking main hung: main's P was lost");
+    assert_eq!(v, 7);
+}
