@@ -111,14 +111,23 @@ impl BlockingPool {
         }
     }
 
-    /// Stops accepting work, wakes idle threads and joins all threads.
-    pub(crate) fn shutdown(&self) {
+    /// Stops accepting work and wakes idle threads; returns the threads for [`join`]. The
+    /// closures running now run on: the caller drops the task futures first (a closure may be
+    /// waiting on something a task owns, a channel sender, say), then joins.
+    ///
+    /// [`join`]: BlockingPool::join
+    pub(crate) fn begin_shutdown(&self) -> Vec<thread::JoinHandle<()>> {
         let handles = {
             let mut s = self.lock();
             s.shutdown = true;
             std::mem::take(&mut s.handles)
         };
         self.cv.notify_all();
+        handles
+    }
+
+    /// Waits for the threads [`begin_shutdown`](BlockingPool::begin_shutdown) returned.
+    pub(crate) fn join(handles: Vec<thread::JoinHandle<()>>) {
         let me = thread::current().id();
         for h in handles {
             if h.thread().id() != me {

@@ -507,7 +507,12 @@ impl Drop for Runtime {
                 let _ = t.join();
             }
         }
-        shared.blocking.shutdown();
+        // Drop the task futures before waiting for the blocking threads: a closure may be
+        // blocked on something a task owns (a channel's sender), which only its drop releases
+        // (tokio's order too). Then drain again: a closure may have spawned or woken a task.
+        let blocking = shared.blocking.begin_shutdown();
+        drain_tasks(shared);
+        crate::blocking::BlockingPool::join(blocking);
         drain_tasks(shared);
         // Sources still open outside any task (held by the caller) fail from now on; their
         // waiters are woken with an error.

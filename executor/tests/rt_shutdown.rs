@@ -151,3 +151,41 @@ fn queued_blocking_tasks_are_cancelled_at_drop() {
             .is_cancelled()
     );
 }
+
+/// A blocking closure waiting on a channel whose sender a parked task owns: dropping the
+/// runtime drops the task (and the sender) before it waits for the blocking thread, so the
+/// closure ends and the drop returns instead of hanging.
+#[test]
+fn drop_does_not_hang_on_a_blocking_closure_waiting_for_a_task() {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = rt(2);
+        let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let r2 = received.clone();
+        let r3 = received.clone();
+        rt.block_on(async move {
+            let (tx, rx) = std::sync::mpsc::channel::<u32>();
+            drop(gorust_executor::spawn_blocking(move || {
+                for _ in rx {
+                    r2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            }));
+            drop(gorust_executor::spawn(async move {
+                tx.send(1).unwrap();
+                std::future::pending::<()>().await;
+                drop(tx);
+            }));
+            // The closure is inside its loop (it received the task's message) before we return.
+            while r3.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                gorust_executor::yield_now().await;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        });
+        drop(rt);
+        done_tx.send(received.load(std::sync::atomic::Ordering::SeqCst)).unwrap();
+    });
+    let got = done_rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("Runtime::drop hung joining a blocking thread that waited on a task's sender");
+    assert_eq!(got, 1);
+}
