@@ -182,7 +182,9 @@ fn drop_does_not_hang_on_a_blocking_closure_waiting_for_a_task() {
             }
         });
         drop(rt);
-        done_tx.send(received.load(std::sync::atomic::Ordering::SeqCst)).unwrap();
+        done_tx
+            .send(received.load(std::sync::atomic::Ordering::SeqCst))
+            .unwrap();
     });
     let got = done_rx
         .recv_timeout(std::time::Duration::from_secs(10))

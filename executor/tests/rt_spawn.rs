@@ -244,3 +244,47 @@ fn panic_in_main_gives_its_p_back() {
         .expect("block_on after a panicking main hung: main's P was lost");
     assert_eq!(v, 7);
 }
+
+/// A future whose `Drop` panics: after completing, when aborted while parked, and when the
+/// runtime is dropped with it parked. None of these may abort the process or kill a worker.
+#[test]
+fn a_panicking_drop_of_a_task_future_is_contained() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            if !std::thread::panicking() {
+                panic!("drop of the task's future panicked");
+            }
+        }
+    }
+    let rt = rt(2);
+    rt.block_on(async {
+        // Completes, then its future's Drop panics: the handle reports a panic.
+        let h = gorust_executor::spawn(async {
+            let _g = PanicOnDrop;
+            gorust_executor::yield_now().await;
+            5
+        });
+        let err = h.await.expect_err("a panicking drop is the task's panic");
+        assert!(err.is_panic(), "{err:?}");
+        // Aborted while parked: cancelled, the panic swallowed.
+        let h = gorust_executor::spawn(async {
+            let _g = PanicOnDrop;
+            std::future::pending::<()>().await;
+        });
+        gorust_executor::yield_now().await;
+        h.abort();
+        assert!(h.await.expect_err("aborted").is_cancelled());
+        // The workers still run tasks.
+        assert_eq!(gorust_executor::spawn(async { 9 }).await.unwrap(), 9);
+    });
+    // Dropped at shutdown while parked.
+    rt.block_on(async {
+        drop(gorust_executor::spawn(async {
+            let _g = PanicOnDrop;
+            std::future::pending::<()>().await;
+        }));
+        gorust_executor::yield_now().await;
+    });
+    drop(rt);
+}
