@@ -61,7 +61,15 @@ impl BlockingPool {
         let mut s = self.lock();
         s.queue.push_back(task);
         if s.shutdown {
-            return; // dropped by the runtime's shutdown drain
+            // The shutdown drain drops it; if the drain has begun (and may have looked
+            // already), drop it here (see `Shared::drop_if_drained`).
+            drop(s);
+            if shared.registry.is_closed() {
+                for t in self.drain() {
+                    drop(t);
+                }
+            }
+            return;
         }
         if s.queue.len() <= s.idle {
             drop(s);

@@ -232,6 +232,7 @@ impl Shared {
             self.runqsize.store(g.runq.len(), Release);
         }
         self.wakep();
+        self.drop_if_drained();
     }
 
     /// Puts a batch (a ring overflow) on the global queue in one lock and wakes an idle M.
@@ -242,6 +243,20 @@ impl Shared {
             self.runqsize.store(g.runq.len(), Release);
         }
         self.wakep();
+        self.drop_if_drained();
+    }
+
+    /// A push that raced the shutdown drain (a foreign thread's spawn or wake, delayed past
+    /// the drain's last look) would sit in a queue nobody reads: once the drain has begun,
+    /// the pusher drops what is queued itself. The drain closes the registry before it takes
+    /// the queue's lock, and the push held that lock: either the drain saw the task, or this
+    /// load sees the registry closed. Dropping twice is impossible (both pop under the lock).
+    pub(crate) fn drop_if_drained(&self) {
+        if self.registry.is_closed() {
+            for t in self.drain_global() {
+                drop(t);
+            }
+        }
     }
 
     /// Takes one task from the global queue (the every-61-ticks fairness path).

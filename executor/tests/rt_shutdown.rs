@@ -191,3 +191,69 @@ fn drop_does_not_hang_on_a_blocking_closure_waiting_for_a_task() {
         .expect("Runtime::drop hung joining a blocking thread that waited on a task's sender");
     assert_eq!(got, 1);
 }
+
+/// Foreign threads keep spawning through a `Handle` while the runtime is dropped: a spawn that
+/// passed the "still open" check just before the drain and pushed just after it must not be
+/// stranded. Every future is dropped exactly once and every `JoinHandle` resolves.
+#[test]
+fn spawns_racing_the_shutdown_drain_are_never_stranded() {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let mut rounds = 0;
+    while std::time::Instant::now() < deadline || rounds < 20 {
+        rounds += 1;
+        let rt = rt(2);
+        let handle = rt.handle().clone();
+        let drops = DropCounter::default();
+        let spawned = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let spawners: Vec<_> = (0..2)
+            .map(|_| {
+                let (handle, drops, spawned, stop, done_tx) = (
+                    handle.clone(),
+                    drops.clone(),
+                    spawned.clone(),
+                    stop.clone(),
+                    done_tx.clone(),
+                );
+                std::thread::spawn(move || {
+                    let mut joins = Vec::new();
+                    while !stop.load(Ordering::SeqCst) {
+                        let g = drops.guard();
+                        spawned.fetch_add(1, Ordering::SeqCst);
+                        joins.push(handle.spawn(async move {
+                            let _g = g;
+                            std::future::pending::<()>().await;
+                        }));
+                        std::thread::yield_now();
+                    }
+                    // Every handle resolves (cancelled), none hangs.
+                    futures::executor::block_on(async {
+                        for j in joins {
+                            assert!(j.await.is_err());
+                        }
+                    });
+                    done_tx.send(()).unwrap();
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_micros(300));
+        drop(rt);
+        stop.store(true, Ordering::SeqCst);
+        for _ in 0..spawners.len() {
+            done_rx
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| {
+                    panic!("round {rounds}: a JoinHandle never resolved: its task was stranded")
+                });
+        }
+        for s in spawners {
+            s.join().unwrap();
+        }
+        assert_eq!(
+            drops.count(),
+            spawned.load(Ordering::SeqCst),
+            "round {rounds}: a future spawned during shutdown was never dropped"
+        );
+    }
+}
