@@ -39,6 +39,11 @@ impl MainWake {
     pub(crate) fn set_in_driver(&self, v: bool) {
         self.in_driver.store(v, SeqCst);
     }
+
+    /// The thread main runs on.
+    pub(crate) fn thread_id(&self) -> thread::ThreadId {
+        self.thread.id()
+    }
 }
 
 impl Wake for MainWake {

@@ -507,6 +507,9 @@ impl Drop for Runtime {
                 let _ = t.join();
             }
         }
+        // `Handle::block_on` calls on other threads are Ms as well: they were woken and leave
+        // at their next turn (their `block_on` panics: the runtime is gone).
+        shared.wait_for_block_ons();
         // Drop the task futures before waiting for the blocking threads: a closure may be
         // blocked on something a task owns (a channel's sender), which only its drop releases
         // (tokio's order too). Then drain again: a closure may have spawned or woken a task.
@@ -675,6 +678,9 @@ impl Handle {
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
         let fut = pin!(fut);
         let mut main = MainTask::new(fut, self.shared.clone());
+        // Registered so a shutdown from another thread wakes this M and waits for it to leave
+        // before draining (this thread may hold a P whose ring it owns).
+        let _registered = self.shared.register_block_on(main.waker_state());
         let m = M::new(self.shared.clone());
         m.run(Some(&mut main))
             .expect("the gorust runtime was shut down while block_on was running on it")

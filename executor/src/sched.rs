@@ -106,6 +106,30 @@ pub(crate) struct Shared {
     pub(crate) stats: Stats,
     pub(crate) config: Config,
     steal_order: RandomOrder,
+    /// The `block_on` calls running on this runtime (their main's wake state): shutdown wakes
+    /// them and waits for them to leave before it drains the queues they own.
+    block_ons: Mutex<Vec<(u64, Arc<crate::main_task::MainWake>)>>,
+    block_on_left: std::sync::Condvar,
+    next_block_on: AtomicU64,
+}
+
+/// Keeps a `block_on` registered with its runtime while it runs (see `Shared::block_ons`).
+pub(crate) struct BlockOnGuard<'a> {
+    shared: &'a Shared,
+    key: u64,
+}
+
+impl Drop for BlockOnGuard<'_> {
+    fn drop(&mut self) {
+        let mut b = self
+            .shared
+            .block_ons
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        b.retain(|(k, _)| *k != self.key);
+        drop(b);
+        self.shared.block_on_left.notify_all();
+    }
 }
 
 static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
@@ -154,6 +178,9 @@ impl Shared {
                 stats: Stats::default(),
                 steal_order: RandomOrder::new(procs),
                 config,
+                block_ons: Mutex::new(Vec::new()),
+                block_on_left: std::sync::Condvar::new(),
+                next_block_on: AtomicU64::new(0),
             }
         }))
     }
@@ -506,9 +533,46 @@ impl Shared {
 
     // ----- shutdown -----------------------------------------------------------------------
 
+    /// Registers a running `block_on` (its main's wake state) until the guard drops.
+    pub(crate) fn register_block_on(
+        &self,
+        main: Arc<crate::main_task::MainWake>,
+    ) -> BlockOnGuard<'_> {
+        let key = self.next_block_on.fetch_add(1, Relaxed);
+        self.block_ons
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((key, main));
+        BlockOnGuard { shared: self, key }
+    }
+
+    /// Waits until every `block_on` on another thread has left (they were woken by
+    /// `begin_shutdown` and see the flag at their next turn).
+    pub(crate) fn wait_for_block_ons(&self) {
+        let me = thread::current().id();
+        let mut b = self.block_ons.lock().unwrap_or_else(|e| e.into_inner());
+        while b.iter().any(|(_, w)| w.thread_id() != me) {
+            b = self
+                .block_on_left
+                .wait(b)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
     /// Stops every M and returns their threads to join. After this no M runs tasks.
     pub(crate) fn begin_shutdown(&self) -> Vec<thread::JoinHandle<()>> {
         self.shutdown.store(true, SeqCst);
+        // `block_on` threads are Ms too: wake their mains so they see the flag.
+        let mains: Vec<_> = self
+            .block_ons
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(_, w)| w.clone())
+            .collect();
+        for w in mains {
+            std::task::Wake::wake_by_ref(&w);
+        }
         let ms: Vec<Arc<Parker>> = self.lock().midle.drain(..).collect();
         for m in ms {
             m.shutdown();

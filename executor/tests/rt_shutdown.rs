@@ -257,3 +257,35 @@ fn spawns_racing_the_shutdown_drain_are_never_stranded() {
         );
     }
 }
+
+/// A `Handle::block_on` on another thread, its main parked, when the runtime is dropped: it
+/// is woken and leaves (its `block_on` panics, as documented) instead of sleeping forever, and
+/// the drop waits for it to leave before draining the queues it may own.
+#[test]
+fn block_on_from_another_thread_leaves_when_the_runtime_is_dropped() {
+    let rt = rt(2);
+    let handle = rt.handle().clone();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (left_tx, left_rx) = std::sync::mpsc::channel();
+    let b = std::thread::spawn(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handle.block_on(async {
+                started_tx.send(()).unwrap();
+                // Parked with nothing to wake it but the shutdown (no timer, no I/O: the
+                // thread sleeps on its own parker, not in the driver).
+                std::future::pending::<()>().await;
+            })
+        }));
+        left_tx.send(r.is_err()).unwrap();
+    });
+    started_rx.recv().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let t = std::time::Instant::now();
+    drop(rt);
+    let panicked = left_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("block_on on another thread never left after the runtime was dropped");
+    assert!(panicked, "block_on must report the shutdown");
+    assert!(t.elapsed() < Duration::from_secs(5));
+    b.join().unwrap();
+}
