@@ -367,35 +367,54 @@ impl M {
     /// victim's ring; on the last pass also its due timers and, after a back-off, its runnext.
     fn steal_work(&self, p: usize) -> Option<Runnable> {
         let shared = &*self.shared;
-        let mine = &shared.ps[p].runq;
         for pass in 0..STEAL_TRIES {
             let last = pass == STEAL_TRIES - 1;
-            for victim in shared.steal_order(fastrand::u32(..)) {
+            for victim in self.other_ps(p) {
                 if shared.is_shutdown() {
                     return None;
                 }
-                if victim == p {
-                    continue;
-                }
-                let vp = &shared.ps[victim];
                 if last && self.run_timers(victim, None) > 0 {
                     // The timers readied tasks into our own queue.
-                    if let Some((t, _)) = mine.pop() {
+                    if let Some((t, _)) = shared.ps[p].runq.pop() {
                         return Some(t);
                     }
                 }
+                let vp = &shared.ps[victim];
                 let backoff = || {
                     if vp.status.load(Acquire) == P_RUNNING {
                         spin_for(RUNNEXT_STEAL_BACKOFF);
                     }
                 };
-                if let Some(t) = vp.runq.steal_into(mine, last, backoff) {
-                    shared.stats.steals.fetch_add(1, Relaxed);
+                if let Some(t) = self.steal_from(victim, p, last, backoff) {
                     return Some(t);
                 }
             }
         }
         None
+    }
+
+    /// The Ps other than `p`, in a fresh random order (Go's `stealOrder`).
+    fn other_ps(&self, p: usize) -> impl Iterator<Item = usize> + '_ {
+        self.shared
+            .steal_order(fastrand::u32(..))
+            .filter(move |&v| v != p)
+    }
+
+    /// Moves half of `victim`'s ring (and its runnext with `runnext`) into P `p`'s; returns
+    /// the task to run.
+    fn steal_from(
+        &self,
+        victim: usize,
+        p: usize,
+        runnext: bool,
+        backoff: impl FnOnce(),
+    ) -> Option<Runnable> {
+        let shared = &*self.shared;
+        let t = shared.ps[victim]
+            .runq
+            .steal_into(&shared.ps[p].runq, runnext, backoff)?;
+        shared.stats.steals.fetch_add(1, Relaxed);
+        Some(t)
     }
 
     /// Non-blocking netpoll; the ready tasks are woken onto the tail of this M's ring (see
@@ -430,22 +449,9 @@ impl M {
     /// holds a backlog (at least [`BACKLOG_STEAL_MIN`] tasks) into ours (`runqgrab` without
     /// runnext). Returns the task to run.
     fn steal_rings_once(&self, p: usize) -> Option<Runnable> {
-        let shared = &*self.shared;
-        let mine = &shared.ps[p].runq;
-        for victim in shared.steal_order(fastrand::u32(..)) {
-            if victim == p {
-                continue;
-            }
-            let vq = &shared.ps[victim].runq;
-            if vq.len() < BACKLOG_STEAL_MIN {
-                continue;
-            }
-            if let Some(t) = vq.steal_into(mine, false, || {}) {
-                shared.stats.steals.fetch_add(1, Relaxed);
-                return Some(t);
-            }
-        }
-        None
+        self.other_ps(p)
+            .filter(|&v| self.shared.ps[v].runq.len() >= BACKLOG_STEAL_MIN)
+            .find_map(|v| self.steal_from(v, p, false, || {}))
     }
 
     /// Runs the due timers of P `p` (Go's `checkTimers`); returns how many fired.

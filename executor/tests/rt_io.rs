@@ -102,3 +102,60 @@ fn io_is_served_while_the_other_p_runs_a_long_poll() {
         "a read waited {lag:?} behind a CPU hog on the other P"
     );
 }
+
+/// The driver's watch switches (driver.rs): every P idle -> one M blocks in the poller; a P
+/// runs -> the holder watches timers only; every P idle again -> the holder must go back to
+/// the network. If a switch were lost, I/O would wait for sysmon's poll (1-10 ms) instead of
+/// waking a task at once. A std thread sends a byte every 2 ms to a task; between bytes the
+/// runtime goes idle, and every other byte a CPU burst on another task makes one P run while
+/// the other waits. The median wake-up lag must stay far under sysmon's period.
+#[test]
+fn io_wakes_promptly_across_idle_busy_transitions() {
+    let rt = common::rt(2);
+    let lags = rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        const N: usize = 150;
+        let (sent_tx, sent_rx) = std::sync::mpsc::channel::<std::time::Instant>();
+        let writer = std::thread::spawn(move || {
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            s.set_nodelay(true).unwrap();
+            for _ in 0..N {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                sent_tx.send(std::time::Instant::now()).unwrap();
+                std::io::Write::write_all(&mut s, b"x").unwrap();
+            }
+        });
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut lags = Vec::with_capacity(N);
+        for i in 0..N {
+            if i % 2 == 1 {
+                // A burst on another task: a P runs while this one waits on the socket.
+                drop(gorust_executor::spawn(async {
+                    let until = std::time::Instant::now() + std::time::Duration::from_millis(1);
+                    while std::time::Instant::now() < until {
+                        std::hint::spin_loop();
+                    }
+                }));
+            }
+            let mut b = [0u8; 1];
+            s.read_exact(&mut b).await.unwrap();
+            let got = std::time::Instant::now();
+            let sent = sent_rx.recv().unwrap();
+            lags.push(got.saturating_duration_since(sent));
+        }
+        writer.join().unwrap();
+        lags
+    });
+    let mut sorted = lags.clone();
+    sorted.sort();
+    let median = sorted[sorted.len() / 2];
+    eprintln!(
+        "wake-up lag: median {median:?}, p90 {:?}",
+        sorted[sorted.len() * 9 / 10]
+    );
+    assert!(
+        median < std::time::Duration::from_micros(900),
+        "median I/O wake-up lag {median:?}: the network was left unwatched (sysmon's poll)"
+    );
+}
